@@ -1,0 +1,10 @@
+/**
+ * Shouwang's signaling contract, shared by server and client. See PROTOCOL.md for the prose version.
+ */
+export * from './envelope.js';
+export * from './errors.js';
+export * from './limits.js';
+export * from './media.js';
+export * from './peer.js';
+export * from './requests.js';
+export * from './server-messages.js';
