@@ -3,6 +3,7 @@
  * notifications that need no answer (`{ kind: 'notification', method, data }`).
  */
 import type { RtpParameters } from 'mediasoup-client/types';
+import type { ErrorBody } from './envelope.js';
 import type { MediaSource } from './media.js';
 import type { PeerInfo } from './peer.js';
 
@@ -43,6 +44,8 @@ export interface ServerNotifications {
   consumerResumed: { consumerId: string };
   /** The server closed one of this peer's producers (e.g. its transport failed). */
   producerClosed: { producerId: string };
+  /** A message could not be answered because it had no usable request id (bad JSON, binary frame). */
+  error: ErrorBody;
 }
 
 export type ServerNotificationMethod = keyof ServerNotifications;

@@ -1,0 +1,73 @@
+/**
+ * Every open room, by id. Rooms are created on first join on the least-loaded worker, and forgotten
+ * when they close. When a worker dies, its rooms are closed and their clients told why (rebuilding
+ * them on the replacement worker is the job of session recovery).
+ */
+import type { FastifyBaseLogger } from 'fastify';
+import { CLOSE_CODES } from '../../protocol/errors.js';
+import type { WorkerPool, WorkerSlot } from '../media/worker-pool.js';
+import { Room } from './room.js';
+
+export interface RoomRegistryOptions {
+  pool: WorkerPool;
+  maxPeersPerRoom: number;
+  logger: FastifyBaseLogger;
+}
+
+export class RoomRegistry {
+  readonly rooms = new Map<string, Room>();
+  readonly #pending = new Map<string, Promise<Room>>();
+  readonly #options: RoomRegistryOptions;
+
+  constructor(options: RoomRegistryOptions) {
+    this.#options = options;
+    options.pool.on('workerDied', (slot) => this.#closeRoomsOn(slot));
+  }
+
+  /** The open room with this id, created if needed. Concurrent callers get the same room. */
+  async getOrCreate(roomId: string): Promise<Room> {
+    const existing = this.rooms.get(roomId);
+    if (existing && !existing.closed) return existing;
+    const pending = this.#pending.get(roomId);
+    if (pending) return pending;
+    const creating = this.#create(roomId).finally(() => this.#pending.delete(roomId));
+    this.#pending.set(roomId, creating);
+    return creating;
+  }
+
+  /** Peers placed on the slot's worker: the load measure for placing new rooms. */
+  loadOf(slot: WorkerSlot): number {
+    let load = 0;
+    for (const room of this.rooms.values()) {
+      if (room.slot.worker === slot.worker) load += 1 + room.peers.size;
+    }
+    return load;
+  }
+
+  closeAll(reason: { code: (typeof CLOSE_CODES)[keyof typeof CLOSE_CODES]; message: string }): void {
+    for (const room of [...this.rooms.values()]) room.close(reason);
+  }
+
+  async #create(roomId: string): Promise<Room> {
+    const slot = this.#options.pool.pick((candidate) => this.loadOf(candidate));
+    const room = await Room.create({
+      id: roomId,
+      slot,
+      maxPeers: this.#options.maxPeersPerRoom,
+      logger: this.#options.logger.child({ room: roomId }),
+    });
+    this.rooms.set(roomId, room);
+    room.once('close', () => {
+      if (this.rooms.get(roomId) === room) this.rooms.delete(roomId);
+    });
+    return room;
+  }
+
+  #closeRoomsOn(slot: WorkerSlot): void {
+    for (const room of [...this.rooms.values()]) {
+      if (room.slot.worker === slot.worker) {
+        room.close({ code: CLOSE_CODES.ROOM_CLOSED, message: 'media server restarted; please rejoin' });
+      }
+    }
+  }
+}

@@ -1,0 +1,49 @@
+/** Entering and leaving a room, and declaring what this device can receive. */
+import { CLOSE_CODES } from '../../../protocol/errors.js';
+import { toWire } from '../../media/wire.js';
+import { RoomClosedError } from '../../rooms/room.js';
+import { RequestError } from '../errors.js';
+import type { HandlerMap } from '../handler.js';
+
+export const membershipHandlers: HandlerMap<'join' | 'leave' | 'setCapabilities'> = {
+  async join(session, { roomId, displayName }) {
+    if (session.peer || session.joining) throw new RequestError('ALREADY_JOINED', 'this connection already joined a room');
+    session.joining = true;
+    try {
+      // The last peer may leave (closing the room) between lookup and join: look it up again.
+      for (let attempt = 0; ; attempt++) {
+        const room = await session.rooms.getOrCreate(roomId);
+        try {
+          const { peer, others } = await room.join(displayName, session.connection);
+          if (session.connection.closed) {
+            await room.leave(peer, 'socket closed while joining');
+            throw new RequestError('INVALID_STATE', 'connection closed while joining');
+          }
+          session.peer = peer;
+          session.room = room;
+          return { peerId: peer.id, roomId, routerRtpCapabilities: toWire(room.router.rtpCapabilities), peers: others };
+        } catch (error) {
+          if (!(error instanceof RoomClosedError) || attempt >= 3) throw error;
+        }
+      }
+    } finally {
+      session.joining = false;
+    }
+  },
+
+  async setCapabilities(session, { rtpCapabilities, sctpCapabilities }) {
+    const { peer, room } = session.member();
+    await room.setCapabilities(peer, { rtpCapabilities, sctpCapabilities });
+    return {};
+  },
+
+  async leave(session) {
+    const { peer, room } = session.member();
+    session.peer = undefined;
+    session.room = undefined;
+    await room.leave(peer, 'left');
+    // Answer first, then close: the client learns its leave went through.
+    setImmediate(() => session.connection.close(CLOSE_CODES.LEFT, 'left the room'));
+    return {};
+  },
+};

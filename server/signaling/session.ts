@@ -1,0 +1,32 @@
+/**
+ * What one connection knows about itself: which peer it is, in which room. Set by `join`, and never
+ * taken from anything the client sends afterwards.
+ */
+import type { Config } from '../config.js';
+import type { Peer } from '../rooms/peer.js';
+import type { Room } from '../rooms/room.js';
+import type { RoomRegistry } from '../rooms/room-registry.js';
+import { RequestError } from './errors.js';
+import type { SignalingConnection } from './connection.js';
+
+export class Session {
+  readonly connection: SignalingConnection;
+  readonly rooms: RoomRegistry;
+  readonly config: Config;
+  peer: Peer | undefined;
+  room: Room | undefined;
+  /** Set while `join` is in flight, so a second `join` cannot race the first. */
+  joining = false;
+
+  constructor(options: { connection: SignalingConnection; rooms: RoomRegistry; config: Config }) {
+    this.connection = options.connection;
+    this.rooms = options.rooms;
+    this.config = options.config;
+  }
+
+  /** The joined peer and its room, or a NOT_JOINED error. */
+  member(): { peer: Peer; room: Room } {
+    if (!this.peer || !this.room) throw new RequestError('NOT_JOINED', 'join a room first');
+    return { peer: this.peer, room: this.room };
+  }
+}
