@@ -17,6 +17,8 @@ export interface RoomRegistryOptions {
 export class RoomRegistry {
   readonly rooms = new Map<string, Room>();
   readonly #pending = new Map<string, Promise<Room>>();
+  /** Rooms being created, per worker: counted as load so concurrent creations spread out. */
+  readonly #creating = new Map<WorkerSlot['worker'], number>();
   readonly #options: RoomRegistryOptions;
 
   constructor(options: RoomRegistryOptions) {
@@ -37,7 +39,7 @@ export class RoomRegistry {
 
   /** Peers placed on the slot's worker: the load measure for placing new rooms. */
   loadOf(slot: WorkerSlot): number {
-    let load = 0;
+    let load = this.#creating.get(slot.worker) ?? 0;
     for (const room of this.rooms.values()) {
       if (room.slot.worker === slot.worker) load += 1 + room.peers.size;
     }
@@ -50,12 +52,20 @@ export class RoomRegistry {
 
   async #create(roomId: string): Promise<Room> {
     const slot = this.#options.pool.pick((candidate) => this.loadOf(candidate));
-    const room = await Room.create({
-      id: roomId,
-      slot,
-      maxPeers: this.#options.maxPeersPerRoom,
-      logger: this.#options.logger.child({ room: roomId }),
-    });
+    this.#creating.set(slot.worker, (this.#creating.get(slot.worker) ?? 0) + 1);
+    let room: Room;
+    try {
+      room = await Room.create({
+        id: roomId,
+        slot,
+        maxPeers: this.#options.maxPeersPerRoom,
+        logger: this.#options.logger.child({ room: roomId }),
+      });
+    } finally {
+      const left = (this.#creating.get(slot.worker) ?? 1) - 1;
+      if (left > 0) this.#creating.set(slot.worker, left);
+      else this.#creating.delete(slot.worker);
+    }
     this.rooms.set(roomId, room);
     room.once('close', () => {
       if (this.rooms.get(roomId) === room) this.rooms.delete(roomId);

@@ -24,7 +24,7 @@ export interface ConnectionOptions {
   heartbeatIntervalMs?: number;
   heartbeatTimeoutMs?: number;
   rate?: { burst: number; perSecond: number };
-  /** This many rejected messages within a minute mean the client is broken or hostile: close it. */
+  /** This many malformed or rate-limited messages within a minute mean the client is broken or hostile. */
   maxRejectsPerMinute?: number;
 }
 
@@ -101,7 +101,6 @@ export class SignalingConnection extends EventEmitter<ConnectionEvents> implemen
 
   respondError(id: number, error: ErrorBody): void {
     this.#send({ kind: 'response', id, ok: false, error });
-    this.#countReject();
   }
 
   close(code: CloseCode | 1000, reason: string): void {
@@ -171,16 +170,18 @@ export class SignalingConnection extends EventEmitter<ConnectionEvents> implemen
     return undefined;
   }
 
+  /**
+   * Answers a message that broke the protocol (bad JSON, wrong shape, too big, too fast). Only these
+   * count towards closing the socket: a request that fails on its merits (NOT_FOUND, ...) is an answer.
+   */
   #reject(id: number | undefined, error: ErrorBody): void {
-    if (id === undefined) {
-      this.notify('error', error);
-      this.#countReject();
-    } else {
-      this.respondError(id, error);
-    }
+    if (id === undefined) this.notify('error', error);
+    else this.respondError(id, error);
+    this.#countReject();
   }
 
   #countReject(): void {
+    if (this.#closed) return;
     const now = Date.now();
     this.#rejects = this.#rejects.filter((at) => now - at < 60_000);
     this.#rejects.push(now);

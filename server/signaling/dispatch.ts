@@ -18,7 +18,7 @@ export async function dispatch(session: Session, request: InboundRequest): Promi
   const { connection } = session;
   const { id, method } = request;
   if (!isMethod(method)) {
-    connection.respondError(id, { code: 'BAD_REQUEST', message: `unknown method "${method.slice(0, 64)}"` });
+    connection.respondError(id, { code: 'BAD_REQUEST', message: `unknown method "${method}"` });
     return;
   }
   const parsed = clientRequestSchemas[method].safeParse(request.data);

@@ -1,0 +1,130 @@
+/**
+ * A meeting participant without a browser: the client's real SignalClient over a real WebSocket, and
+ * mediasoup-client's Device with its FakeHandler (no media, real negotiation). It drives the same
+ * request sequence as the browser app, so server tests exercise the real protocol end to end.
+ */
+import WebSocket from 'ws';
+import { Device } from 'mediasoup-client';
+import type { Consumer, Producer, Transport } from 'mediasoup-client/types';
+import { FakeHandler } from 'mediasoup-client/handlers/FakeHandler';
+import * as fakeParameters from 'mediasoup-client/fakeParameters';
+import { FakeMediaStreamTrack } from 'fake-mediastreamtrack';
+import type { ServerNotificationMethod, ServerNotifications, ServerRequests } from '../../protocol/server-messages.js';
+import type { MediaSource } from '../../protocol/media.js';
+import type { PeerInfo } from '../../protocol/peer.js';
+import { SignalClient } from '../../client/src/signal/signal-client.js';
+
+// The client is written against the browser's WebSocket; ws implements the same interface in Node.
+(globalThis as { WebSocket?: unknown }).WebSocket ??= WebSocket;
+
+type NotificationLog = { [M in ServerNotificationMethod]: ServerNotifications[M][] };
+
+export interface RemoteConsumer {
+  consumer: Consumer;
+  info: ServerRequests['newConsumer']['data'];
+}
+
+export class FakePeer {
+  readonly signal: SignalClient;
+  readonly device: Device;
+  readonly peerId: string;
+  readonly peersAtJoin: PeerInfo[];
+  readonly consumers = new Map<string, RemoteConsumer>();
+  readonly producers = new Map<MediaSource, Producer>();
+  readonly notifications: NotificationLog = {
+    peerJoined: [], peerLeft: [], consumerClosed: [], consumerPaused: [], consumerResumed: [], producerClosed: [], error: [],
+  };
+  sendTransport: Transport | undefined;
+  recvTransport: Transport | undefined;
+
+  private constructor(signal: SignalClient, device: Device, joined: { peerId: string; peers: PeerInfo[] }) {
+    this.signal = signal;
+    this.device = device;
+    this.peerId = joined.peerId;
+    this.peersAtJoin = joined.peers;
+    for (const method of Object.keys(this.notifications) as ServerNotificationMethod[]) {
+      signal.on(method, (data) => (this.notifications[method] as unknown[]).push(data));
+    }
+    signal.on('consumerClosed', ({ consumerId }) => {
+      this.consumers.get(consumerId)?.consumer.close();
+      this.consumers.delete(consumerId);
+    });
+    signal.on('peerLeft', ({ peerId }) => {
+      for (const [id, remote] of this.consumers) if (remote.info.peerId === peerId) this.consumers.delete(id);
+    });
+  }
+
+  /** Connects and joins; with `media: true` also sets up both transports and declares capabilities. */
+  static async join(wsUrl: string, roomId: string, displayName: string, options: { media?: boolean } = {}): Promise<FakePeer> {
+    const signal = await SignalClient.connect(wsUrl);
+    const joined = await signal.request('join', { roomId, displayName });
+    const device = new Device({ handlerFactory: FakeHandler.createFactory(fakeParameters) });
+    await device.load({ routerRtpCapabilities: joined.routerRtpCapabilities });
+    const peer = new FakePeer(signal, device, joined);
+    if (options.media ?? true) await peer.setUpMedia();
+    return peer;
+  }
+
+  async setUpMedia(): Promise<void> {
+    this.signal.handle('newConsumer', async (info) => {
+      if (!this.recvTransport) throw new Error('no receive transport');
+      const consumer = await this.recvTransport.consume({
+        id: info.consumerId,
+        producerId: info.producerId,
+        kind: info.kind,
+        rtpParameters: info.rtpParameters,
+      });
+      this.consumers.set(info.consumerId, { consumer, info });
+      return {};
+    });
+    this.sendTransport = await this.#createTransport('send');
+    this.recvTransport = await this.#createTransport('recv');
+    await this.signal.request('setCapabilities', {
+      rtpCapabilities: this.device.rtpCapabilities,
+      sctpCapabilities: this.device.sctpCapabilities,
+    });
+  }
+
+  async produce(source: 'mic' | 'camera'): Promise<Producer> {
+    if (!this.sendTransport) throw new Error('no send transport');
+    const kind = source === 'mic' ? 'audio' : 'video';
+    const track = new FakeMediaStreamTrack({ kind }) as unknown as MediaStreamTrack;
+    // Three simulcast layers for the camera, as the browser app sends.
+    const encodings = kind === 'video' ? [{ maxBitrate: 150_000 }, { maxBitrate: 500_000 }, { maxBitrate: 1_200_000 }] : undefined;
+    const producer = await this.sendTransport.produce({ track, encodings, appData: { source } });
+    this.producers.set(source, producer);
+    return producer;
+  }
+
+  /** Remote consumers grouped by the peer whose media they carry. */
+  consumersFrom(peerId: string): RemoteConsumer[] {
+    return [...this.consumers.values()].filter((remote) => remote.info.peerId === peerId);
+  }
+
+  async leave(): Promise<void> {
+    await this.signal.request('leave', {});
+    this.close();
+  }
+
+  close(): void {
+    this.sendTransport?.close();
+    this.recvTransport?.close();
+    this.signal.close();
+  }
+
+  async #createTransport(direction: 'send' | 'recv'): Promise<Transport> {
+    const options = await this.signal.request('createTransport', { direction, sctp: true });
+    const transportOptions = { id: options.transportId, ...options };
+    const transport =
+      direction === 'send' ? this.device.createSendTransport(transportOptions) : this.device.createRecvTransport(transportOptions);
+    transport.on('connect', ({ dtlsParameters }, callback, errback) => {
+      this.signal.request('connectTransport', { transportId: transport.id, dtlsParameters }).then(() => callback(), errback);
+    });
+    transport.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
+      this.signal
+        .request('produce', { transportId: transport.id, kind, rtpParameters, source: appData.source as MediaSource })
+        .then(({ producerId }) => callback({ id: producerId }), errback);
+    });
+    return transport;
+  }
+}

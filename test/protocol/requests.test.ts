@@ -1,0 +1,99 @@
+import t from 'tap';
+import {
+  generateLocalDtlsParameters,
+  generateNativeRtpCapabilities,
+  generateNativeSctpCapabilities,
+  generateConsumerRemoteParameters,
+} from 'mediasoup-client/fakeParameters';
+import { clientEnvelopeSchema } from '../../protocol/envelope.js';
+import { MAX_DISPLAY_NAME_LENGTH } from '../../protocol/limits.js';
+import { clientRequestSchemas, type ClientRequestMethod } from '../../protocol/requests.js';
+
+const rtpParameters = generateConsumerRemoteParameters({ codecMimeType: 'video/VP8' }).rtpParameters;
+
+/** One valid example of every request; the test fails if a method is added without one. */
+const valid: { [M in ClientRequestMethod]: unknown } = {
+  join: { roomId: 'team-standup', displayName: 'Lin 林' },
+  setCapabilities: { rtpCapabilities: generateNativeRtpCapabilities(), sctpCapabilities: generateNativeSctpCapabilities() },
+  createTransport: { direction: 'send', sctp: true },
+  connectTransport: { transportId: 't1', dtlsParameters: generateLocalDtlsParameters() },
+  restartIce: { transportId: 't1' },
+  produce: { transportId: 't1', kind: 'video', rtpParameters, source: 'camera' },
+  closeProducer: { producerId: 'p1' },
+  pauseProducer: { producerId: 'p1' },
+  resumeProducer: { producerId: 'p1' },
+  pauseConsumer: { consumerId: 'c1' },
+  resumeConsumer: { consumerId: 'c1' },
+  setConsumerPreferredLayers: { consumerId: 'c1', spatialLayer: 2, temporalLayer: 1 },
+  leave: {},
+};
+
+t.test('every request method accepts a valid example', async (t) => {
+  t.same(Object.keys(valid).sort(), Object.keys(clientRequestSchemas).sort(), 'examples cover every method');
+  for (const method of Object.keys(clientRequestSchemas) as ClientRequestMethod[]) {
+    const result = clientRequestSchemas[method].safeParse(valid[method]);
+    t.ok(result.success, `${method} accepts its example${result.success ? '' : `: ${result.error.message}`}`);
+  }
+});
+
+t.test('defaults are filled in', async (t) => {
+  t.equal(clientRequestSchemas.createTransport.parse({ direction: 'recv' }).sctp, false);
+  t.equal(clientRequestSchemas.produce.parse(valid.produce).paused, false);
+});
+
+t.test('display names are trimmed and checked', async (t) => {
+  const parse = (displayName: unknown) => clientRequestSchemas.join.safeParse({ roomId: 'r', displayName });
+  t.equal(clientRequestSchemas.join.parse({ roomId: 'r', displayName: '  Ada  ' }).displayName, 'Ada');
+  t.ok(parse('مرحبا 👋').success, 'any script and emoji are fine');
+  t.notOk(parse('   ').success, 'blank');
+  t.notOk(parse('x'.repeat(MAX_DISPLAY_NAME_LENGTH + 1)).success, 'too long');
+  t.notOk(parse('evil\u0000name').success, 'control characters');
+  t.notOk(parse('line\nbreak').success, 'newline');
+  t.notOk(parse(42).success, 'not a string');
+});
+
+t.test('malformed requests are rejected with the field that is wrong', async (t) => {
+  const cases: Array<[ClientRequestMethod, unknown, string]> = [
+    ['join', { roomId: '../etc/passwd', displayName: 'x' }, 'roomId'],
+    ['join', { roomId: 'a'.repeat(65), displayName: 'x' }, 'roomId'],
+    ['join', { roomId: 'ok', displayName: 'x', peerId: 'spoofed' }, ''],
+    ['createTransport', { direction: 'sideways' }, 'direction'],
+    ['connectTransport', { transportId: 't', dtlsParameters: { fingerprints: [] } }, 'dtlsParameters.fingerprints'],
+    ['connectTransport', { transportId: '', dtlsParameters: generateLocalDtlsParameters() }, 'transportId'],
+    ['produce', { ...(valid.produce as object), source: 'keyboard' }, 'source'],
+    ['produce', { ...(valid.produce as object), rtpParameters: { codecs: [] } }, 'rtpParameters.codecs'],
+    ['produce', { ...(valid.produce as object), rtpParameters: { ...rtpParameters, encodings: new Array(9).fill({}) } }, 'rtpParameters.encodings'],
+    ['setConsumerPreferredLayers', { consumerId: 'c', spatialLayer: -1 }, 'spatialLayer'],
+    ['setConsumerPreferredLayers', { consumerId: 'c', spatialLayer: 1.5 }, 'spatialLayer'],
+    ['leave', { extra: true }, ''],
+    ['pauseConsumer', null, ''],
+  ];
+  for (const [method, data, path] of cases) {
+    const result = clientRequestSchemas[method].safeParse(data);
+    t.notOk(result.success, `${method} rejects ${JSON.stringify(data)?.slice(0, 60)}`);
+    if (!result.success) t.equal(result.error.issues[0]?.path.join('.'), path, `${method}: the issue names "${path}"`);
+  }
+});
+
+t.test('envelopes', async (t) => {
+  t.ok(clientEnvelopeSchema.safeParse({ kind: 'request', id: 1, method: 'join', data: {} }).success, 'request');
+  t.ok(clientEnvelopeSchema.safeParse({ kind: 'response', id: 7, ok: true, data: {} }).success, 'ok response');
+  t.ok(
+    clientEnvelopeSchema.safeParse({ kind: 'response', id: 7, ok: false, error: { code: 'INTERNAL', message: 'x' } }).success,
+    'error response',
+  );
+  for (const bad of [
+    null,
+    [],
+    'join',
+    { kind: 'request', id: -1, method: 'join', data: {} },
+    { kind: 'request', id: 1.5, method: 'join', data: {} },
+    { kind: 'request', id: '1', method: 'join', data: {} },
+    { kind: 'request', id: 1, method: 'x'.repeat(65), data: {} },
+    { kind: 'notification', method: 'join', data: {} },
+    { kind: 'response', id: 1, ok: false, error: { code: 'MADE_UP', message: 'x' } },
+    { kind: 'request', id: 1, method: 'join', data: {}, extra: 1 },
+  ]) {
+    t.notOk(clientEnvelopeSchema.safeParse(bad).success, `rejects ${JSON.stringify(bad)}`);
+  }
+});
