@@ -1,0 +1,26 @@
+import type { ErrorCode } from '../../../protocol/errors.js';
+
+/**
+ * Codes a request can fail with: the server's codes plus one the client raises itself when the socket
+ * goes away before the answer arrives (like TIMEOUT, it never travels on the wire).
+ */
+export type SignalErrorCode = ErrorCode | 'CONNECTION_CLOSED';
+
+/** A request that failed: rejected by the server, timed out, or cut off by a closed socket. */
+export class SignalError extends Error {
+  readonly code: SignalErrorCode;
+
+  constructor(code: SignalErrorCode, message: string) {
+    super(message);
+    this.name = 'SignalError';
+    this.code = code;
+  }
+}
+
+/** How a socket ended, as seen by the client. */
+export interface SignalCloseEvent {
+  code: number;
+  reason: string;
+  /** True when this side called `close()`; false when the server or the network ended it. */
+  byClient: boolean;
+}

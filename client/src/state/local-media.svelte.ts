@@ -1,0 +1,135 @@
+/**
+ * The local camera and microphone: the tracks, whether each is on, and why one is missing. It outlives
+ * a media session (the pre-join preview becomes the published track; a rejoin reuses it), so it owns
+ * the tracks and is the only place that stops them.
+ */
+import { captureCamera, captureMic, captureMicAndCamera, describeMediaError } from '../media/local-devices.js';
+
+export class LocalMedia {
+  micTrack = $state.raw<MediaStreamTrack | null>(null);
+  cameraTrack = $state.raw<MediaStreamTrack | null>(null);
+  /** The person's choice; the mic track may still exist while muted. */
+  micEnabled = $state(true);
+  /** Off means no camera track at all, so the camera light goes off. */
+  cameraEnabled = $state(true);
+  /** Why a device is unavailable, for the pre-join screen; null when all is well. */
+  problem = $state<string | null>(null);
+  starting = $state(false);
+  /** Called when a device disappears on its own (unplugged, permission revoked). */
+  onDeviceLost: ((kind: 'mic' | 'camera') => void) | null = null;
+
+  #start: Promise<void> | null = null;
+  // Bumped by stop(): a capture that finishes after it must release its device, not show it.
+  #generation = 0;
+
+  /** Opens the camera and mic once; later calls wait for the same attempt. */
+  start(): Promise<void> {
+    this.#start ??= this.#acquire();
+    return this.#start;
+  }
+
+  setMicEnabled(enabled: boolean): void {
+    this.micEnabled = enabled;
+    if (this.micTrack) this.micTrack.enabled = enabled;
+  }
+
+  /** Gets a mic track if there is none yet (it was refused or missing before). */
+  async ensureMic(): Promise<MediaStreamTrack> {
+    if (this.micTrack) return this.micTrack;
+    const track = await this.#capture('mic');
+    this.micTrack = track;
+    return track;
+  }
+
+  /** Turns the camera on with a fresh track; throws a readable Error if it cannot. */
+  async turnCameraOn(): Promise<MediaStreamTrack> {
+    if (this.cameraTrack && this.cameraTrack.readyState === 'live') {
+      this.cameraEnabled = true;
+      return this.cameraTrack;
+    }
+    const track = await this.#capture('camera');
+    this.cameraTrack = track;
+    this.cameraEnabled = true;
+    return track;
+  }
+
+  /** Stops the camera track, not just disables it: the camera light must go off. */
+  turnCameraOff(): void {
+    this.cameraTrack?.stop();
+    this.cameraTrack = null;
+    this.cameraEnabled = false;
+  }
+
+  /** Releases both devices; `start()` afterwards opens them again. */
+  stop(): void {
+    this.micTrack?.stop();
+    this.cameraTrack?.stop();
+    this.micTrack = null;
+    this.cameraTrack = null;
+    this.#start = null;
+    this.#generation++;
+  }
+
+  async #acquire(): Promise<void> {
+    this.starting = true;
+    const generation = this.#generation;
+    try {
+      const wantCamera = this.cameraEnabled;
+      const media = await captureMicAndCamera({ withCamera: wantCamera });
+      if (generation !== this.#generation) {
+        media.mic?.stop();
+        media.camera?.stop();
+        return;
+      }
+      if (media.mic) {
+        this.#watch(media.mic, 'mic');
+        media.mic.enabled = this.micEnabled;
+      }
+      if (media.camera) this.#watch(media.camera, 'camera');
+      this.micTrack = media.mic;
+      this.cameraTrack = media.camera;
+      this.problem = media.problem;
+      if (!media.mic) this.micEnabled = false;
+      if (!media.camera) this.cameraEnabled = false;
+      // The camera was switched off while the prompt was open: honour that.
+      else if (!this.cameraEnabled) this.turnCameraOff();
+    } finally {
+      this.starting = false;
+    }
+  }
+
+  async #capture(kind: 'mic' | 'camera'): Promise<MediaStreamTrack> {
+    const generation = this.#generation;
+    let track: MediaStreamTrack;
+    try {
+      track = await (kind === 'mic' ? captureMic() : captureCamera());
+    } catch (error) {
+      throw new Error(describeMediaError(error, kind === 'mic' ? 'microphone' : 'camera'), { cause: error });
+    }
+    if (generation !== this.#generation) {
+      track.stop();
+      throw new Error('The devices were released while starting.');
+    }
+    this.#watch(track, kind);
+    return track;
+  }
+
+  #watch(track: MediaStreamTrack, kind: 'mic' | 'camera'): void {
+    track.addEventListener(
+      'ended',
+      () => {
+        if (kind === 'mic' && this.micTrack === track) {
+          this.micTrack = null;
+          this.micEnabled = false;
+        } else if (kind === 'camera' && this.cameraTrack === track) {
+          this.cameraTrack = null;
+          this.cameraEnabled = false;
+        } else {
+          return; // a track we replaced or stopped ourselves
+        }
+        this.onDeviceLost?.(kind);
+      },
+      { once: true },
+    );
+  }
+}
