@@ -18,6 +18,8 @@ export const ERROR_CODES = [
   'NOT_FOUND',
   /** The peer may not do this (missing grant, locked room, bad token). */
   'FORBIDDEN',
+  /** The room has a lobby: `knock`, and `join` once a moderator admits you. */
+  'LOBBY',
   /** The room is at its participant limit. */
   'ROOM_FULL',
   /** The request is well formed but cannot be done in the current state (e.g. produce before connect). */
@@ -44,6 +46,15 @@ export const CLOSE_CODES = {
   SHUTDOWN: 4004,
   /** Too many connections from one address. */
   TOO_MANY_CONNECTIONS: 4005,
+  /** The session was resumed on a newer connection; this one is no longer used. Do not reconnect. */
+  REPLACED: 4006,
+  /**
+   * Sent by a client that gave up on a socket that went silent and is reconnecting: the server keeps
+   * its peer for `resume`, as it does when a connection breaks.
+   */
+  RECONNECTING: 4007,
+  /** A moderator or the operator removed this participant (the reason says who). Do not reconnect. */
+  REMOVED: 4008,
 } as const;
 
 export type CloseCode = (typeof CLOSE_CODES)[keyof typeof CLOSE_CODES];

@@ -20,3 +20,12 @@ export const ROOM_ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
 
 /** How long a request waits for its response before it fails with a timeout. */
 export const REQUEST_TIMEOUT_MS = 10_000;
+
+/**
+ * Longest SDP (characters) relayed between the two browsers of a P2P session. Chromium's offer for our
+ * four transceivers and a data channel is about 11 000; this leaves room for more codecs and lines.
+ */
+export const MAX_SDP_LENGTH = 32_000;
+
+/** Longest ICE candidate line relayed (real ones are under 200 characters). */
+export const MAX_ICE_CANDIDATE_LENGTH = 1024;

@@ -1,5 +1,7 @@
 /** Entry point: build the app from the environment, listen, and shut down cleanly on a signal. */
 import { buildApp } from './app.js';
+import { exitOnSignals } from './lifecycle/shutdown.js';
+import { describeAnnouncedAddress } from './media/announced-address.js';
 
 const app = await buildApp().catch((error: unknown) => {
   console.error(`shouwang: cannot start: ${error instanceof Error ? error.message : String(error)}`);
@@ -14,16 +16,13 @@ try {
   await app.close();
   process.exit(1);
 }
-app.log.info({ announcedIp, workers }, `Shouwang is up: http://localhost:${port}/ (media announced on ${announcedIp})`);
+// PORT=0 picks a free port: say the real one.
+const listening = app.server.address();
+const actualPort = typeof listening === 'object' && listening !== null ? listening.port : port;
+const scheme = app.config.tls ? 'https' : 'http';
+app.log.info({ announcedIp, workers, port: actualPort }, `Shouwang is up: ${scheme}://localhost:${actualPort}/`);
+const announced = describeAnnouncedAddress(announcedIp, process.env.ANNOUNCED_IP !== undefined);
+if (announced.loopbackOnly) app.log.warn({ announcedIp }, announced.message);
+else app.log.info({ announcedIp }, announced.message);
 
-let stopping = false;
-for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(signal, () => {
-    if (stopping) return;
-    stopping = true;
-    app.log.info(`${signal}: shutting down`);
-    const forceExit = setTimeout(() => process.exit(1), 10_000);
-    forceExit.unref();
-    void app.close().then(() => process.exit(0));
-  });
-}
+exitOnSignals(app);

@@ -1,20 +1,26 @@
 /**
- * `/healthz`: liveness (the process answers) plus readiness (every configured worker is alive).
- * Answers 503 while a dead worker is being replaced, so a load balancer can steer new joins away.
+ * Health for load balancers, orchestrators and compose:
+ * - `GET /healthz`: readiness. 200 when every configured worker is alive and the server accepts joins;
+ *   503 while a dead worker is being replaced (`degraded`) or once shutdown has begun (`draining`), so
+ *   new joins are steered elsewhere.
+ * - `GET /healthz/live`: liveness. 200 whenever the process answers at all.
  */
 import type { FastifyInstance } from 'fastify';
 
 export async function healthRoutes(app: FastifyInstance): Promise<void> {
   app.get('/healthz', async (_request, reply) => {
     const live = app.media.slots.filter((slot) => !slot.worker.died && !slot.worker.closed).length;
-    const ready = live === app.config.workers;
+    const draining = !app.rooms.accepting;
+    const status = draining ? 'draining' : live === app.config.workers ? 'ok' : 'degraded';
     let peers = 0;
     for (const room of app.rooms.rooms.values()) peers += room.peers.size;
-    return reply.code(ready ? 200 : 503).send({
-      status: ready ? 'ok' : 'degraded',
+    return reply.code(status === 'ok' ? 200 : 503).header('cache-control', 'no-store').send({
+      status,
       workers: { configured: app.config.workers, alive: live },
       rooms: app.rooms.rooms.size,
       peers,
     });
   });
+
+  app.get('/healthz/live', async (_request, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }));
 }

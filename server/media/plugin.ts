@@ -4,6 +4,7 @@
  */
 import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
+import { MAX_CHAT_TEXT_BYTES } from '../../protocol/chat.js';
 import { CLOSE_CODES } from '../../protocol/errors.js';
 import type { Config } from '../config.js';
 import { RoomRegistry } from '../rooms/room-registry.js';
@@ -27,7 +28,18 @@ export const mediaPlugin = fp(
       announcedIp: config.announcedIp,
       logger: app.log.child({ component: 'media' }),
     });
-    const rooms = new RoomRegistry({ pool: media, maxPeersPerRoom: config.maxPeersPerRoom, logger: app.log });
+    const rooms = new RoomRegistry({
+      pool: media,
+      maxPeersPerRoom: config.maxPeersPerRoom,
+      p2p: config.p2p,
+      // With join tokens, moderation comes only from tokens; without, the first person in moderates.
+      autoModerator: !config.auth.joinTokenSecret,
+      logger: app.log,
+      chat: {
+        historySize: config.chatHistorySize,
+        limits: { maxTextBytes: MAX_CHAT_TEXT_BYTES, burst: config.chatRateBurst, perSecond: config.chatRatePerSecond },
+      },
+    });
     app.decorate('media', media);
     app.decorate('rooms', rooms);
     app.addHook('onClose', async () => {

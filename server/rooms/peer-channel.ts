@@ -15,3 +15,12 @@ export interface PeerChannel {
   request<M extends ServerRequestMethod>(method: M, data: ServerRequests[M]['data']): Promise<ServerRequests[M]['response']>;
   close(code: CloseCode, reason: string): void;
 }
+
+/** Where a detached peer's messages go while its client is away: nowhere (`resume` catches it up). */
+export const detachedChannel: PeerChannel = {
+  notify() {},
+  request(method) {
+    return Promise.reject(new Error(`cannot send ${method}: the peer is disconnected`));
+  },
+  close() {},
+};

@@ -11,9 +11,12 @@ import type {
 } from 'mediasoup/node/lib/types.js';
 import type { FastifyBaseLogger } from 'fastify';
 import type { MediaSource } from '../../protocol/media.js';
+import type { MuteState } from '../../protocol/p2p.js';
 import type { PeerInfo } from '../../protocol/peer.js';
+import { OPEN_JOIN_GRANTS, type Grants } from '../auth/grants.js';
 import { RequestError } from '../signaling/errors.js';
-import type { PeerChannel } from './peer-channel.js';
+import { detachedChannel, type PeerChannel } from './peer-channel.js';
+import { ResumeSecret } from './resume-token.js';
 
 export type TransportDirection = 'send' | 'recv';
 
@@ -26,6 +29,7 @@ export interface TransportAppData {
 export interface ProducerAppData {
   peerId: string;
   source: MediaSource;
+  videoSize?: { width: number; height: number };
   [key: string]: unknown;
 }
 
@@ -40,20 +44,41 @@ export interface ConsumerAppData {
 export class Peer {
   readonly id: string;
   readonly displayName: string;
+  /** Who this is by the operator's join token; undefined for an open join. */
+  readonly identity: string | undefined;
+  /** What this peer may do. `moderate` can be handed over at run time (server/rooms/moderators.ts). */
+  grants: Grants;
   readonly joinedAt = Date.now();
-  readonly channel: PeerChannel;
   readonly logger: FastifyBaseLogger;
+  /** Proves a reconnecting client is this peer (`resume`). */
+  readonly resumeSecret = new ResumeSecret();
   readonly transports = new Map<string, WebRtcTransport<TransportAppData>>();
   readonly producers = new Map<string, Producer<ProducerAppData>>();
   readonly consumers = new Map<string, Consumer<ConsumerAppData>>();
   rtpCapabilities: RtpCapabilities | undefined;
   sctpCapabilities: SctpCapabilities | undefined;
+  /**
+   * What the client says it muted (`setMuted`). Separate from producer pause: producers are also
+   * paused while the room is peer-to-peer, and that must not look like mute to anyone.
+   */
+  muted: MuteState = { mic: false, camera: false };
+  #channel: PeerChannel;
+  #detached = false;
   #closed = false;
 
-  constructor(options: { id: string; displayName: string; channel: PeerChannel; logger: FastifyBaseLogger }) {
+  constructor(options: {
+    id: string;
+    displayName: string;
+    channel: PeerChannel;
+    logger: FastifyBaseLogger;
+    identity?: string | undefined;
+    grants?: Grants | undefined;
+  }) {
     this.id = options.id;
     this.displayName = options.displayName;
-    this.channel = options.channel;
+    this.identity = options.identity;
+    this.grants = options.grants ?? { ...OPEN_JOIN_GRANTS };
+    this.#channel = options.channel;
     this.logger = options.logger;
   }
 
@@ -61,8 +86,50 @@ export class Peer {
     return this.#closed;
   }
 
+  /** The client's connection; while the peer is detached, one that drops everything. */
+  get channel(): PeerChannel {
+    return this.#channel;
+  }
+
+  /** The connection broke and the peer waits for its client to `resume` (its media keeps running). */
+  get detached(): boolean {
+    return this.#detached;
+  }
+
+  /** Forgets the broken connection: nothing sent now could arrive, and `resume` resynchronizes anyway. */
+  detach(): void {
+    this.#detached = true;
+    this.#channel = detachedChannel;
+  }
+
+  /** The client is back on `channel`; returns the connection it replaces (to be closed by the caller). */
+  attach(channel: PeerChannel): PeerChannel {
+    const previous = this.#channel;
+    this.#channel = channel;
+    this.#detached = false;
+    return previous;
+  }
+
+  /**
+   * The router under this peer was replaced (its worker died): every transport, producer and consumer
+   * went with it, and the client declares its capabilities again once it has new transports.
+   */
+  resetMedia(): void {
+    this.transports.clear();
+    this.producers.clear();
+    this.consumers.clear();
+    this.rtpCapabilities = undefined;
+    this.sctpCapabilities = undefined;
+  }
+
   info(): PeerInfo {
-    return { id: this.id, displayName: this.displayName, joinedAt: this.joinedAt };
+    return {
+      id: this.id,
+      displayName: this.displayName,
+      joinedAt: this.joinedAt,
+      muted: { ...this.muted },
+      ...(this.grants.moderate ? { moderator: true } : {}),
+    };
   }
 
   transportFor(direction: TransportDirection): WebRtcTransport<TransportAppData> | undefined {
@@ -95,9 +162,9 @@ export class Peer {
     this.transports.set(transport.id, transport);
     transport.on('routerclose', () => this.transports.delete(transport.id));
     transport.on('dtlsstatechange', (state) => {
-      if (state === 'failed' || state === 'closed') {
-        this.logger.warn({ transportId: transport.id, state }, 'transport DTLS %s', state);
-      }
+      // `closed` is the normal end of a call (the browser closed its side); only `failed` is news.
+      if (state === 'failed') this.logger.warn({ transportId: transport.id }, 'transport DTLS failed');
+      else if (state === 'closed') this.logger.debug({ transportId: transport.id }, 'transport DTLS closed');
     });
     transport.on('listenserverclose', () => this.transports.delete(transport.id));
   }
@@ -122,12 +189,22 @@ export class Peer {
     consumer.on('producerresume', () => {
       if (!this.#closed) this.channel.notify('consumerResumed', { consumerId: consumer.id });
     });
+    // Lets the client tell a tile held back by the downlink (a lower layer than it asked for).
+    consumer.on('layerschange', (layers) => {
+      if (this.#closed) return;
+      this.channel.notify('consumerLayersChanged', {
+        consumerId: consumer.id,
+        spatialLayer: layers?.spatialLayer ?? null,
+        temporalLayer: layers?.temporalLayer ?? null,
+      });
+    });
   }
 
   /** Closes every transport (cascading to producers and consumers). Idempotent. */
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.resumeSecret.revoke();
     for (const transport of this.transports.values()) transport.close();
     this.transports.clear();
     this.producers.clear();

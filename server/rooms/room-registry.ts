@@ -1,17 +1,24 @@
 /**
  * Every open room, by id. Rooms are created on first join on the least-loaded worker, and forgotten
- * when they close. When a worker dies, its rooms are closed and their clients told why (rebuilding
- * them on the replacement worker is the job of session recovery).
+ * when they close. When a worker dies, its rooms are rebuilt on a live one (worker-recovery.ts).
  */
 import type { FastifyBaseLogger } from 'fastify';
+import type { ChatOptions } from '../chat/room-chat.js';
 import { CLOSE_CODES } from '../../protocol/errors.js';
 import type { WorkerPool, WorkerSlot } from '../media/worker-pool.js';
+import { RequestError } from '../signaling/errors.js';
 import { Room } from './room.js';
+import { WorkerRecovery } from './worker-recovery.js';
+import type { P2PConfig } from '../config.js';
 
 export interface RoomRegistryOptions {
   pool: WorkerPool;
   maxPeersPerRoom: number;
   logger: FastifyBaseLogger;
+  chat: ChatOptions;
+  p2p: P2PConfig;
+  /** Rooms hand out moderation themselves (no join tokens on this server): see moderation.ts. */
+  autoModerator?: boolean;
 }
 
 export class RoomRegistry {
@@ -20,14 +27,32 @@ export class RoomRegistry {
   /** Rooms being created, per worker: counted as load so concurrent creations spread out. */
   readonly #creating = new Map<WorkerSlot['worker'], number>();
   readonly #options: RoomRegistryOptions;
+  readonly recovery: WorkerRecovery;
+  #accepting = true;
 
   constructor(options: RoomRegistryOptions) {
     this.#options = options;
-    options.pool.on('workerDied', (slot) => this.#closeRoomsOn(slot));
+    this.recovery = new WorkerRecovery({
+      pool: options.pool,
+      roomsOn: (slot) => [...this.rooms.values()].filter((room) => room.slot.worker === slot.worker),
+      loadOf: (slot) => this.loadOf(slot),
+      logger: options.logger.child({ component: 'worker-recovery' }),
+    });
+  }
+
+  /** False once the server drains for shutdown: no room is created or joined any more. */
+  get accepting(): boolean {
+    return this.#accepting;
+  }
+
+  /** Graceful shutdown, step one (server/lifecycle/shutdown.ts). */
+  stopAccepting(): void {
+    this.#accepting = false;
   }
 
   /** The open room with this id, created if needed. Concurrent callers get the same room. */
   async getOrCreate(roomId: string): Promise<Room> {
+    if (!this.#accepting) throw new RequestError('INVALID_STATE', 'the server is shutting down');
     const existing = this.rooms.get(roomId);
     if (existing && !existing.closed) return existing;
     const pending = this.#pending.get(roomId);
@@ -59,6 +84,9 @@ export class RoomRegistry {
         id: roomId,
         slot,
         maxPeers: this.#options.maxPeersPerRoom,
+        chat: this.#options.chat,
+        p2p: this.#options.p2p,
+        autoModerator: this.#options.autoModerator ?? false,
         logger: this.#options.logger.child({ room: roomId }),
       });
     } finally {
@@ -73,11 +101,4 @@ export class RoomRegistry {
     return room;
   }
 
-  #closeRoomsOn(slot: WorkerSlot): void {
-    for (const room of [...this.rooms.values()]) {
-      if (room.slot.worker === slot.worker) {
-        room.close({ code: CLOSE_CODES.ROOM_CLOSED, message: 'media server restarted; please rejoin' });
-      }
-    }
-  }
 }

@@ -11,12 +11,23 @@ import { CLOSE_CODES } from '../../protocol/errors.js';
 import type { MediaSource } from '../../protocol/media.js';
 import { KIND_OF_SOURCE } from '../../protocol/media.js';
 import type { PeerInfo } from '../../protocol/peer.js';
+import type { ResumedSession } from '../../protocol/requests.js';
+import type { ServerNotificationMethod, ServerNotifications } from '../../protocol/server-messages.js';
+import { RoomChat, type ChatOptions } from '../chat/room-chat.js';
+import type { P2PConfig } from '../config.js';
 import { mediaCodecs } from '../media/codecs.js';
 import { toWire } from '../media/wire.js';
 import type { WorkerSlot } from '../media/worker-pool.js';
+import type { MutableSource, MuteState } from '../../protocol/p2p.js';
+import { P2PCoordinator } from '../p2p/p2p-coordinator.js';
 import { RequestError } from '../signaling/errors.js';
+import { ActiveSpeakerDetector } from './active-speaker.js';
+import { ConnectionQualityMonitor } from './connection-quality.js';
 import type { PeerChannel } from './peer-channel.js';
 import { Peer, type ConsumerAppData, type ProducerAppData, type TransportAppData, type TransportDirection } from './peer.js';
+import { OPEN_JOIN_GRANTS, type Grants } from '../auth/grants.js';
+import { needsModerator, successorModerator } from './moderation.js';
+import { RoomAccessControl } from './room-access.js';
 
 /** The room was closed between finding it and using it; the caller should look it up again. */
 export class RoomClosedError extends Error {
@@ -26,8 +37,13 @@ export class RoomClosedError extends Error {
   }
 }
 
+/** What a resumed peer has in the room, as its client must see it. */
+export type RoomSnapshot = { others: PeerInfo[] } & Pick<ResumedSession, 'transportIds' | 'producers' | 'consumers'>;
+
 interface RoomEvents {
   close: [];
+  /** The room moved to a new router (its worker died); whatever lived on the old router is gone. */
+  rebuilt: [router: Router];
 }
 
 export interface RoomOptions {
@@ -35,6 +51,10 @@ export interface RoomOptions {
   slot: WorkerSlot;
   maxPeers: number;
   logger: FastifyBaseLogger;
+  chat: ChatOptions;
+  p2p: P2PConfig;
+  /** An open room moderates itself: the first peer without a token moderates (moderation.ts). */
+  autoModerator?: boolean;
 }
 
 /** Enough for 720p simulcast plus a screen share; caps what one sender can push into the SFU. */
@@ -42,27 +62,52 @@ const MAX_INCOMING_BITRATE = 6_000_000;
 
 export class Room extends EventEmitter<RoomEvents> {
   readonly id: string;
-  readonly slot: WorkerSlot;
-  readonly router: Router;
   readonly peers = new Map<string, Peer>();
   readonly logger: FastifyBaseLogger;
+  /** Chat, hands and reactions: history and the relay that delivers them (server/chat/). */
+  readonly chat: RoomChat;
+  /** When the room's two people go peer-to-peer and back (server/p2p/). */
+  readonly p2p: P2PCoordinator;
+  /** Open, lobby or locked, and the lobby's knocks (room-access.ts). */
+  readonly access: RoomAccessControl;
+  readonly #autoModerator: boolean;
   readonly #maxPeers: number;
   readonly #queue = new PQueue({ concurrency: 1 });
+  readonly #quality: ConnectionQualityMonitor;
+  #activeSpeaker: ActiveSpeakerDetector | null = null;
+  #slot: WorkerSlot;
+  #router: Router;
+  /** Peers whose connection broke, by id: when each one's grace period ends, it leaves. */
+  readonly #graceTimers = new Map<string, NodeJS.Timeout>();
   #closed = false;
 
   private constructor(options: RoomOptions, router: Router) {
     super({ captureRejections: false });
     this.id = options.id;
-    this.slot = options.slot;
-    this.router = router;
+    this.#slot = options.slot;
+    this.#router = router;
     this.logger = options.logger;
     this.#maxPeers = options.maxPeers;
-    router.on('workerclose', () => this.close({ code: CLOSE_CODES.ROOM_CLOSED, message: 'media server restarted; please rejoin' }));
+    this.chat = new RoomChat({ ...options.chat, logger: this.logger, peers: () => this.peers.values() });
+    this.p2p = new P2PCoordinator({ config: options.p2p, logger: this.logger, peer: (id) => this.peers.get(id) });
+    this.access = new RoomAccessControl({ logger: this.logger, peers: () => this.peers.values() });
+    this.#autoModerator = options.autoModerator ?? false;
+    // The chat's relay lives on the router; history and hands carry over to the new one.
+    this.on('rebuilt', (newRouter) => void this.chat.attachRouter(newRouter));
+    this.#quality = new ConnectionQualityMonitor({
+      peers: () => this.peers.values(),
+      report: (peers) => this.#notifyAll('connectionQuality', { peers }),
+    });
+    // A router closes on its own only when its worker dies: worker-recovery.ts then rebuilds the room.
   }
 
   static async create(options: RoomOptions): Promise<Room> {
     const router = await options.slot.worker.createRouter({ mediaCodecs, appData: { roomId: options.id } });
     const room = new Room(options, router);
+    await room.chat.attachRouter(router);
+    room.#activeSpeaker = await ActiveSpeakerDetector.create(router, room.logger, (peerId) =>
+      room.#notifyAll('activeSpeaker', { peerId }),
+    );
     room.logger.info('room created on worker %d', options.slot.index);
     return room;
   }
@@ -71,21 +116,59 @@ export class Room extends EventEmitter<RoomEvents> {
     return this.#closed;
   }
 
+  /** The worker the room lives on; it changes when the room is rebuilt after a worker death. */
+  get slot(): WorkerSlot {
+    return this.#slot;
+  }
+
+  get router(): Router {
+    return this.#router;
+  }
+
+  /** `p2p` while the room's two people send media browser to browser, else `sfu` (for metrics). */
+  get mediaMode(): 'sfu' | 'p2p' {
+    return this.p2p.mode;
+  }
+
+  /** Records what the peer muted and tells everyone else (late joiners read it in `PeerInfo`). */
+  setMuted(peer: Peer, source: MutableSource, muted: boolean): void {
+    this.#assertMember(peer);
+    if (peer.muted[source] === muted) return;
+    peer.muted = { ...peer.muted, [source]: muted };
+    for (const other of this.peers.values()) {
+      if (other !== peer) other.channel.notify('peerMuted', { peerId: peer.id, source, muted });
+    }
+  }
+
   /** Adds a peer and tells everyone else. Returns the peer and who was already there. */
-  join(displayName: string, channel: PeerChannel): Promise<{ peer: Peer; others: PeerInfo[] }> {
+  join(
+    displayName: string,
+    channel: PeerChannel,
+    muted?: MuteState,
+    admission?: { identity?: string | undefined; grants: Grants },
+  ): Promise<{ peer: Peer; others: PeerInfo[] }> {
     return this.#serialized(() => {
+      const grants = { ...(admission?.grants ?? OPEN_JOIN_GRANTS) };
+      this.access.checkEntry(grants, channel);
       if (this.peers.size >= this.#maxPeers) {
         throw new RequestError('ROOM_FULL', `room is full (${this.#maxPeers} people)`);
       }
+      if (this.#autoModerator && admission?.identity === undefined && needsModerator(this.peers.values())) {
+        grants.moderate = true;
+      }
       const id = randomUUID();
       const logger = this.logger.child({ peer: id });
-      const peer = new Peer({ id, displayName, channel, logger });
+      const peer = new Peer({ id, displayName, channel, logger, identity: admission?.identity, grants });
+      if (muted) peer.muted = { ...muted };
       const others = [...this.peers.values()].map((other) => other.info());
       this.peers.set(id, peer);
       for (const other of this.peers.values()) {
         if (other !== peer) other.channel.notify('peerJoined', { peer: peer.info() });
       }
-      logger.info({ displayName, peers: this.peers.size }, 'join');
+      logger.info({ displayName, peers: this.peers.size, identity: peer.identity, moderator: grants.moderate }, 'join');
+      this.p2p.peerJoined(id);
+      // After the join answer: the client learns it moderates before it hears who waits.
+      if (grants.moderate) setImmediate(() => this.access.showLobbyTo(peer));
       return { peer, others };
     });
   }
@@ -95,9 +178,15 @@ export class Room extends EventEmitter<RoomEvents> {
     return this.#serialized(() => {
       if (!this.peers.has(peer.id)) return;
       this.peers.delete(peer.id);
+      this.#clearGraceTimer(peer);
       peer.close();
+      this.#activeSpeaker?.forget(peer.id);
+      this.#quality.forget(peer.id);
+      this.chat.forget(peer.id);
       for (const other of this.peers.values()) other.channel.notify('peerLeft', { peerId: peer.id });
       peer.logger.info({ reason, peers: this.peers.size }, 'leave');
+      this.p2p.peerLeft(peer.id);
+      if (peer.grants.moderate && this.#autoModerator) this.#handOverModeration();
       if (this.peers.size === 0) this.close();
     }, { allowClosed: true });
   }
@@ -127,6 +216,12 @@ export class Room extends EventEmitter<RoomEvents> {
       await transport.setMaxIncomingBitrate(MAX_INCOMING_BITRATE).catch(() => undefined);
     }
     peer.addTransport(transport);
+    // A DTLS-connected transport proves this peer reaches the SFU: only then may the room try P2P.
+    transport.on('dtlsstatechange', (state) => {
+      // Media browser to browser would bypass the server's grant checks: only full senders-receivers go P2P.
+      const mayGoP2P = peer.grants.publish && peer.grants.subscribe;
+      if (state === 'connected' && mayGoP2P && this.peers.get(peer.id) === peer) this.p2p.peerReady(peer.id);
+    });
     return transport;
   }
 
@@ -141,12 +236,24 @@ export class Room extends EventEmitter<RoomEvents> {
         if (other === peer) continue;
         for (const producer of other.producers.values()) void this.#consume(peer, other, producer.id);
       }
+      // The newcomer missed the reports so far; the next ones only carry changes.
+      const speaker = this.#activeSpeaker?.peerId;
+      if (speaker) peer.channel.notify('activeSpeaker', { peerId: speaker });
+      const qualities = this.#quality.snapshot();
+      if (qualities.length > 0) peer.channel.notify('connectionQuality', { peers: qualities });
     });
   }
 
   produce(
     peer: Peer,
-    request: { transportId: string; kind: 'audio' | 'video'; rtpParameters: RtpParameters; source: MediaSource; paused: boolean },
+    request: {
+      transportId: string;
+      kind: 'audio' | 'video';
+      rtpParameters: RtpParameters;
+      source: MediaSource;
+      paused: boolean;
+      videoSize?: { width: number; height: number } | undefined;
+    },
   ): Promise<string> {
     return this.#serialized(async () => {
       this.#assertMember(peer);
@@ -166,13 +273,18 @@ export class Room extends EventEmitter<RoomEvents> {
         kind: request.kind,
         rtpParameters: request.rtpParameters,
         paused: request.paused,
-        appData: { peerId: peer.id, source: request.source },
+        appData: {
+          peerId: peer.id,
+          source: request.source,
+          ...(request.videoSize && request.kind === 'video' ? { videoSize: request.videoSize } : {}),
+        },
       });
       if (peer.closed) {
         producer.close();
         throw new RequestError('INVALID_STATE', 'you left the room');
       }
       peer.addProducer(producer);
+      this.#activeSpeaker?.watch(producer);
       peer.logger.info({ producerId: producer.id, kind: producer.kind, source: request.source, type: producer.type }, 'produce');
       for (const other of this.peers.values()) {
         if (other !== peer) void this.#consume(other, peer, producer.id);
@@ -181,10 +293,101 @@ export class Room extends EventEmitter<RoomEvents> {
     });
   }
 
+  /**
+   * The peer's connection broke: keep it (and its media) for `graceMs` so its client can `resume`; the
+   * others see nothing unless the time runs out and it leaves.
+   */
+  suspend(peer: Peer, graceMs: number, reason: string): void {
+    if (this.#closed || peer.closed || this.peers.get(peer.id) !== peer) return;
+    peer.detach();
+    this.#clearGraceTimer(peer);
+    const timer = setTimeout(() => {
+      this.#graceTimers.delete(peer.id);
+      void this.leave(peer, `did not come back within ${graceMs} ms (${reason})`);
+    }, graceMs);
+    timer.unref();
+    this.#graceTimers.set(peer.id, timer);
+    peer.logger.info({ reason, graceMs }, 'connection lost; waiting for resume');
+  }
+
+  /**
+   * The peer's client is back on `channel`; the connection it replaces (if the server had not noticed
+   * it broke) is closed. Returns the state the client must reconcile with, taken in the same step as
+   * the switch: whatever changes later is sent to the new connection. Serialized with joins and
+   * leaves, so the grace period cannot run out halfway.
+   */
+  resume(peer: Peer, channel: PeerChannel): Promise<RoomSnapshot> {
+    return this.#serialized(() => {
+      if (peer.closed || this.peers.get(peer.id) !== peer) throw new RequestError('NOT_FOUND', 'that session has ended');
+      this.#clearGraceTimer(peer);
+      const previous = peer.attach(channel);
+      if (previous !== channel) previous.close(CLOSE_CODES.REPLACED, 'resumed on another connection');
+      peer.logger.info('resumed');
+      this.p2p.peerResumed(peer.id);
+      return {
+        others: [...this.peers.values()].filter((other) => other !== peer).map((other) => other.info()),
+        transportIds: [...peer.transports.keys()],
+        producers: [...peer.producers.values()].map((producer) => ({
+          producerId: producer.id,
+          source: producer.appData.source,
+          paused: producer.paused,
+        })),
+        consumers: [...peer.consumers.values()].map((consumer) => ({
+          consumerId: consumer.id,
+          producerPaused: consumer.producerPaused,
+        })),
+      };
+    });
+  }
+
+  /** Offers a resumed peer every producer it does not consume yet (those added while it was away). */
+  consumeMissing(peer: Peer): void {
+    if (this.#closed || peer.closed || peer.detached) return;
+    const consumed = new Set([...peer.consumers.values()].map((consumer) => consumer.producerId));
+    for (const other of this.peers.values()) {
+      if (other === peer) continue;
+      for (const producer of other.producers.values()) {
+        if (!consumed.has(producer.id)) void this.#consume(peer, other, producer.id);
+      }
+    }
+  }
+
+  /**
+   * Moves the room to a new router on `slot` after its worker died. Membership stays; every peer's
+   * media objects died with the old router, so connected clients are told to set media up again.
+   */
+  rebuild(slot: WorkerSlot): Promise<void> {
+    return this.#serialized(async () => {
+      const router = await slot.worker.createRouter({ mediaCodecs, appData: { roomId: this.id } });
+      if (this.#closed) {
+        router.close();
+        return;
+      }
+      this.#router.close();
+      this.#slot = slot;
+      this.#router = router;
+      this.#activeSpeaker = await ActiveSpeakerDetector.create(router, this.logger, (peerId) =>
+        this.#notifyAll('activeSpeaker', { peerId }),
+      );
+      for (const peer of this.peers.values()) {
+        peer.resetMedia();
+        peer.channel.notify('mediaReset', { routerRtpCapabilities: toWire(router.rtpCapabilities) });
+      }
+      this.logger.info({ worker: slot.index, peers: this.peers.size }, 'room rebuilt on a new router');
+      this.emit('rebuilt', router);
+    });
+  }
+
   /** Closes the router (and with it every transport) and tells whoever is still connected. */
   close(reason?: { code: Parameters<PeerChannel['close']>[0]; message: string }): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#quality.close();
+    this.p2p.close();
+    this.chat.close();
+    this.access.close();
+    for (const timer of this.#graceTimers.values()) clearTimeout(timer);
+    this.#graceTimers.clear();
     for (const peer of this.peers.values()) {
       peer.close();
       if (reason) peer.channel.close(reason.code, reason.message);
@@ -204,7 +407,10 @@ export class Room extends EventEmitter<RoomEvents> {
     const producer = producerPeer.producers.get(producerId);
     const transport = consumerPeer.transportFor('recv');
     const rtpCapabilities = consumerPeer.rtpCapabilities;
-    if (!producer || !transport || !rtpCapabilities || consumerPeer.closed) return;
+    // A detached peer could not answer `newConsumer`; it gets what it missed when it resumes.
+    if (!producer || !transport || !rtpCapabilities || consumerPeer.closed || consumerPeer.detached) return;
+    // Its token does not let it receive media (a publish-only speaker, a bot).
+    if (!consumerPeer.grants.subscribe) return;
     if (!this.router.canConsume({ producerId, rtpCapabilities })) {
       consumerPeer.logger.warn({ producerId }, 'cannot consume: no common codec');
       return;
@@ -232,6 +438,7 @@ export class Room extends EventEmitter<RoomEvents> {
         rtpParameters: toWire(consumer.rtpParameters),
         type: consumer.type,
         producerPaused: consumer.producerPaused,
+        ...(producer.appData.videoSize ? { videoSize: producer.appData.videoSize } : {}),
       });
       if (!consumer.closed) await consumer.resume();
     } catch (error) {
@@ -240,14 +447,39 @@ export class Room extends EventEmitter<RoomEvents> {
         consumerPeer.logger.warn({ err: error, consumerId: consumer.id }, 'client did not take consumer; closing it');
         consumer.close();
         consumerPeer.consumers.delete(consumer.id);
+        // A slow client may still set it up after the timeout: without this it would keep a tile that
+        // nothing feeds and that no producer close would ever remove.
+        if (!consumerPeer.closed) consumerPeer.channel.notify('consumerClosed', { consumerId: consumer.id });
       }
     }
+  }
+
+  /** The last moderator of an open room left: the longest present takes over, and everyone is told. */
+  #handOverModeration(): void {
+    const successor = successorModerator(this.peers.values());
+    if (!successor) return;
+    successor.grants = { ...successor.grants, moderate: true };
+    successor.logger.info('now moderates the room');
+    this.#notifyAll('peerUpdated', { peer: successor.info() });
+    this.access.showLobbyTo(successor);
+  }
+
+  #notifyAll<M extends ServerNotificationMethod>(method: M, data: ServerNotifications[M]): void {
+    if (this.#closed) return;
+    for (const peer of this.peers.values()) peer.channel.notify(method, data);
   }
 
   #assertMember(peer: Peer): void {
     if (this.#closed || peer.closed || !this.peers.has(peer.id)) {
       throw new RequestError('INVALID_STATE', 'you are not in this room');
     }
+    if (this.#router.closed) throw new RequestError('INVALID_STATE', 'the media server is restarting; wait for mediaReset');
+  }
+
+  #clearGraceTimer(peer: Peer): void {
+    const timer = this.#graceTimers.get(peer.id);
+    if (timer) clearTimeout(timer);
+    this.#graceTimers.delete(peer.id);
   }
 
   #serialized<T>(task: () => T | Promise<T>, options: { allowClosed?: boolean } = {}): Promise<T> {

@@ -3,6 +3,7 @@
  * against that method's schema, runs the handler and answers. Every failure becomes one response.
  */
 import { clientRequestSchemas, type ClientRequestMethod } from '../../protocol/requests.js';
+import { requiredGrant } from '../auth/required-grants.js';
 import type { InboundRequest } from './connection.js';
 import { summarize } from './connection.js';
 import { toErrorBody } from './errors.js';
@@ -26,15 +27,26 @@ export async function dispatch(session: Session, request: InboundRequest): Promi
     connection.respondError(id, { code: 'BAD_REQUEST', message: `invalid ${method}: ${summarize(parsed.error.issues)}` });
     return;
   }
+  const started = performance.now();
+  const done = (outcome: string): void => session.observer?.requestDone(method, (performance.now() - started) / 1000, outcome);
+  // Grants are checked here, once, for every request of a joined peer: no handler can forget.
+  const grant = session.peer ? requiredGrant(method, parsed.data as never) : undefined;
+  if (grant && !session.peer?.grants[grant]) {
+    connection.respondError(id, { code: 'FORBIDDEN', message: `you do not have the "${grant}" grant` });
+    done('FORBIDDEN');
+    return;
+  }
   try {
     // The schema and the handler are looked up by the same key, so the data fits the handler.
     const handler = handlers[method] as Handler<ClientRequestMethod>;
     const result = await handler(session, parsed.data as never);
     connection.respond(id, result);
+    done('ok');
   } catch (error) {
     const { body, internal } = toErrorBody(error);
     if (internal) connection.logger.error({ err: error, method }, 'request failed');
     else connection.logger.debug({ method, code: body.code, message: body.message }, 'request rejected');
     connection.respondError(id, body);
+    done(body.code);
   }
 }

@@ -6,7 +6,11 @@ import type { FastifyInstance } from 'fastify';
 import fp from 'fastify-plugin';
 import websocket from '@fastify/websocket';
 import { MAX_FRAME_BYTES } from '../../protocol/limits.js';
+import { CLOSE_CODES } from '../../protocol/errors.js';
+import { SHUTDOWN_MESSAGE } from '../lifecycle/shutdown.js';
+import { ConnectionLimit } from './connection-limit.js';
 import { SignalingConnection, type ConnectionOptions } from './connection.js';
+import { onSocketClosed } from './disconnect.js';
 import { dispatch } from './dispatch.js';
 import { Session } from './session.js';
 
@@ -16,19 +20,32 @@ export interface SignalingPluginOptions {
 
 export const signalingPlugin = fp<SignalingPluginOptions>(
   async (app: FastifyInstance, options) => {
-    await app.register(websocket, { options: { maxPayload: MAX_FRAME_BYTES } });
+    await app.register(websocket, {
+      options: { maxPayload: MAX_FRAME_BYTES },
+      // On app.close(): sockets still open (not in a room, or knocking) learn why, with 4004.
+      preClose(done) {
+        for (const client of this.websocketServer.clients) client.close(CLOSE_CODES.SHUTDOWN, SHUTDOWN_MESSAGE);
+        this.websocketServer.close();
+        done();
+      },
+    });
+    const observer = app.hasDecorator('metrics') ? app.metrics.signaling : undefined;
+
+    const limit = new ConnectionLimit(app.config.maxConnectionsPerIp);
 
     app.get('/ws', { websocket: true }, (socket, request) => {
-      const logger = request.log.child({ remote: request.ip });
+      const address = request.ip;
+      const logger = request.log.child({ remote: address });
+      if (!limit.tryOpen(address)) {
+        logger.warn({ max: app.config.maxConnectionsPerIp }, 'refusing socket: too many connections from this address');
+        socket.close(CLOSE_CODES.TOO_MANY_CONNECTIONS, 'too many connections from your address');
+        return;
+      }
+      socket.once('close', () => limit.release(address));
       const connection = new SignalingConnection(socket, { ...options.connection, logger });
-      const session = new Session({ connection, rooms: app.rooms, config: app.config });
+      const session = new Session({ connection, rooms: app.rooms, config: app.config, observer });
       connection.on('request', (message) => void dispatch(session, message));
-      connection.on('close', (code, reason) => {
-        const { peer, room } = session;
-        session.peer = undefined;
-        session.room = undefined;
-        if (peer && room) void room.leave(peer, `socket closed (${code}${reason ? ` ${reason}` : ''})`);
-      });
+      connection.on('close', (code, reason) => onSocketClosed(session, code, reason));
     });
   },
   { name: 'shouwang-signaling', dependencies: ['shouwang-media'] },

@@ -6,6 +6,7 @@ import type { Config } from '../config.js';
 import type { Peer } from '../rooms/peer.js';
 import type { Room } from '../rooms/room.js';
 import type { RoomRegistry } from '../rooms/room-registry.js';
+import type { RequestObserver } from '../metrics/signaling-metrics.js';
 import { RequestError } from './errors.js';
 import type { SignalingConnection } from './connection.js';
 
@@ -17,11 +18,14 @@ export class Session {
   room: Room | undefined;
   /** Set while `join` is in flight, so a second `join` cannot race the first. */
   joining = false;
+  /** Sees every request's outcome and duration (server/metrics/). */
+  readonly observer: RequestObserver | undefined;
 
-  constructor(options: { connection: SignalingConnection; rooms: RoomRegistry; config: Config }) {
+  constructor(options: { connection: SignalingConnection; rooms: RoomRegistry; config: Config; observer?: RequestObserver }) {
     this.connection = options.connection;
     this.rooms = options.rooms;
     this.config = options.config;
+    this.observer = options.observer;
   }
 
   /** The joined peer and its room, or a NOT_JOINED error. */

@@ -5,13 +5,15 @@
  */
 import WebSocket from 'ws';
 import { Device } from 'mediasoup-client';
-import type { Consumer, Producer, Transport } from 'mediasoup-client/types';
+import type { Consumer, Producer, RtpCapabilities, Transport } from 'mediasoup-client/types';
 import { FakeHandler } from 'mediasoup-client/handlers/FakeHandler';
 import * as fakeParameters from 'mediasoup-client/fakeParameters';
 import { FakeMediaStreamTrack } from 'fake-mediastreamtrack';
 import type { ServerNotificationMethod, ServerNotifications, ServerRequests } from '../../protocol/server-messages.js';
 import type { MediaSource } from '../../protocol/media.js';
 import type { PeerInfo } from '../../protocol/peer.js';
+import type { ClientResponseData, ResumedSession } from '../../protocol/requests.js';
+import type { HeartbeatOptions } from '../../client/src/signal/heartbeat.js';
 import { SignalClient } from '../../client/src/signal/signal-client.js';
 
 // The client is written against the browser's WebSocket; ws implements the same interface in Node.
@@ -26,22 +28,46 @@ export interface RemoteConsumer {
 
 export class FakePeer {
   readonly signal: SignalClient;
-  readonly device: Device;
+  /** Replaced when media is set up again after the server's router changed. */
+  device: Device;
   readonly peerId: string;
   readonly peersAtJoin: PeerInfo[];
   readonly consumers = new Map<string, RemoteConsumer>();
   readonly producers = new Map<MediaSource, Producer>();
   readonly notifications: NotificationLog = {
     peerJoined: [], peerLeft: [], consumerClosed: [], consumerPaused: [], consumerResumed: [], producerClosed: [], error: [],
+    activeSpeaker: [], connectionQuality: [], consumerLayersChanged: [],
+    chatMessage: [], chatRejected: [],
+    p2pStart: [], p2pActive: [], p2pStop: [], p2pClose: [], p2pSignal: [], peerMuted: [],
+    mediaReset: [],
+    peerUpdated: [], mutedByModerator: [], roomAccessChanged: [], lobbyChanged: [], knockAnswered: [],
   };
+  /** What the server granted at join (token or open room). */
+  readonly joined: ClientResponseData['join'];
+  readonly roomId: string;
+  /** The secret for the next `resume` (each one is spent by use). */
+  resumeToken: string;
+  resumeGraceMs: number;
+  /** Successful resumes so far, and what the last one reported. */
+  resumes = 0;
+  lastResume: ResumedSession | undefined;
+  /** Media set up again after `mediaReset` (or a resume that found the transports gone). */
+  mediaRestarts = 0;
+  /** Why catching up after a resume failed, if it did. */
+  recoveryError: unknown;
   sendTransport: Transport | undefined;
   recvTransport: Transport | undefined;
 
-  private constructor(signal: SignalClient, device: Device, joined: { peerId: string; peers: PeerInfo[] }) {
+  private constructor(signal: SignalClient, device: Device, roomId: string, joined: ClientResponseData['join']) {
     this.signal = signal;
     this.device = device;
+    this.roomId = roomId;
     this.peerId = joined.peerId;
     this.peersAtJoin = joined.peers;
+    this.joined = joined;
+    this.resumeToken = joined.resumeToken;
+    this.resumeGraceMs = joined.resumeGraceMs;
+    signal.on('mediaReset', ({ routerRtpCapabilities }) => void this.#restartMedia(routerRtpCapabilities));
     for (const method of Object.keys(this.notifications) as ServerNotificationMethod[]) {
       signal.on(method, (data) => (this.notifications[method] as unknown[]).push(data));
     }
@@ -55,12 +81,39 @@ export class FakePeer {
   }
 
   /** Connects and joins; with `media: true` also sets up both transports and declares capabilities. */
-  static async join(wsUrl: string, roomId: string, displayName: string, options: { media?: boolean } = {}): Promise<FakePeer> {
-    const signal = await SignalClient.connect(wsUrl);
-    const joined = await signal.request('join', { roomId, displayName });
+  static async join(
+    wsUrl: string,
+    roomId: string,
+    displayName: string,
+    options: {
+      media?: boolean;
+      muted?: { mic: boolean; camera: boolean };
+      /** Reconnect and resume like the app does when the socket breaks (default true). */
+      resume?: boolean;
+      heartbeat?: HeartbeatOptions;
+      /** A join token (server/auth/join-token.ts). */
+      token?: string;
+    } = {},
+  ): Promise<FakePeer> {
+    const signal = await SignalClient.connect(wsUrl, options.heartbeat ? { heartbeat: options.heartbeat } : {});
+    const joined = await signal
+      .request('join', {
+        roomId,
+        displayName,
+        ...(options.muted ? { muted: options.muted } : {}),
+        ...(options.token ? { token: options.token } : {}),
+      })
+      .catch((error: unknown) => {
+        signal.close();
+        throw error;
+      });
     const device = new Device({ handlerFactory: FakeHandler.createFactory(fakeParameters) });
     await device.load({ routerRtpCapabilities: joined.routerRtpCapabilities });
-    const peer = new FakePeer(signal, device, joined);
+    const peer = new FakePeer(signal, device, roomId, joined);
+    if ((options.resume ?? true) && joined.resumeGraceMs > 0) {
+      signal.enableReconnect({ giveUpAfterMs: joined.resumeGraceMs, resume: () => peer.#resume() });
+      signal.onReconnected(() => void peer.#catchUp().catch((error: unknown) => (peer.recoveryError = error)));
+    }
     if (options.media ?? true) await peer.setUpMedia();
     return peer;
   }
@@ -110,6 +163,54 @@ export class FakePeer {
     this.sendTransport?.close();
     this.recvTransport?.close();
     this.signal.close();
+  }
+
+  async #resume(): Promise<void> {
+    const resumed = await this.signal.request('resume', { roomId: this.roomId, peerId: this.peerId, resumeToken: this.resumeToken });
+    this.resumeToken = resumed.resumeToken;
+    this.lastResume = resumed;
+    // Right away, before any `newConsumer` sent after the answer is handled: drop what the server no
+    // longer has (consumers made after the answer are not in its list, and must stay).
+    const live = new Set(resumed.consumers.map((c) => c.consumerId));
+    for (const [id, remote] of this.consumers) {
+      if (!live.has(id)) {
+        remote.consumer.close();
+        this.consumers.delete(id);
+      }
+    }
+  }
+
+  /** After a resume, what the app does: restart ICE, or set media up again if the transports died. */
+  async #catchUp(): Promise<void> {
+    const resumed = this.lastResume;
+    if (!resumed) return;
+    const transports = [this.sendTransport, this.recvTransport].filter((t): t is Transport => t !== undefined);
+    if (transports.some((transport) => !resumed.transportIds.includes(transport.id))) {
+      await this.#restartMedia(resumed.routerRtpCapabilities);
+    } else {
+      for (const transport of transports) {
+        const { iceParameters } = await this.signal.request('restartIce', { transportId: transport.id });
+        await transport.restartIce({ iceParameters });
+      }
+    }
+    this.resumes++;
+  }
+
+  /** The server's router changed: new device, new transports, same sources produced again. */
+  async #restartMedia(routerRtpCapabilities: RtpCapabilities): Promise<void> {
+    const sources = [...this.producers.keys()];
+    this.sendTransport?.close();
+    this.recvTransport?.close();
+    this.producers.clear();
+    for (const remote of this.consumers.values()) remote.consumer.close();
+    this.consumers.clear();
+    this.device = new Device({ handlerFactory: FakeHandler.createFactory(fakeParameters) });
+    await this.device.load({ routerRtpCapabilities });
+    await this.setUpMedia();
+    for (const source of sources) {
+      if (source === 'mic' || source === 'camera') await this.produce(source);
+    }
+    this.mediaRestarts++;
   }
 
   async #createTransport(direction: 'send' | 'recv'): Promise<Transport> {

@@ -3,7 +3,7 @@
  * SignalClient would refuse to send most of it.
  */
 import WebSocket from 'ws';
-import { waitFor } from './browser.js';
+import { waitFor } from './wait.js';
 
 export interface Received {
   kind: string;

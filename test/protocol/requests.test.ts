@@ -25,7 +25,22 @@ const valid: { [M in ClientRequestMethod]: unknown } = {
   pauseConsumer: { consumerId: 'c1' },
   resumeConsumer: { consumerId: 'c1' },
   setConsumerPreferredLayers: { consumerId: 'c1', spatialLayer: 2, temporalLayer: 1 },
+  produceData: { transportId: 't1', sctpStreamParameters: { streamId: 0, ordered: true }, label: 'chat' },
+  consumeChat: { transportId: 't2' },
+  sendChat: { id: 'm-0123456789', senderSeq: 1, kind: 'chat', text: 'hello 你好 👋' },
+  chatState: { afterSeq: 12 },
   leave: {},
+  resume: { roomId: 'team-standup', peerId: 'a0b1c2', resumeToken: 'x'.repeat(43) },
+  ping: {},
+  p2pSignal: { sessionId: 's1', signal: { type: 'description', description: { type: 'offer', sdp: 'v=0\r\no=- 1 2 IN IP4 127.0.0.1\r\n' }, sources: [{ mid: '0', source: 'mic' }] } },
+  p2pReport: { sessionId: 's1', event: 'failed', reason: 'connection-failed' },
+  setMuted: { source: 'camera', muted: true },
+  knock: { roomId: 'team-standup', displayName: 'Visitor', token: 'eyJhbGciOiJIUzI1NiJ9.eyJyb29tIjoieCJ9.c2lnbmF0dXJl' },
+  mutePeer: { peerId: 'a0b1c2', source: 'mic' },
+  removePeer: { peerId: 'a0b1c2' },
+  setRoomAccess: { access: 'lobby' },
+  admitKnock: { knockId: 'k1' },
+  denyKnock: { knockId: 'k1' },
 };
 
 t.test('every request method accepts a valid example', async (t) => {
@@ -49,6 +64,9 @@ t.test('display names are trimmed and checked', async (t) => {
   t.notOk(parse('x'.repeat(MAX_DISPLAY_NAME_LENGTH + 1)).success, 'too long');
   t.notOk(parse('evil\u0000name').success, 'control characters');
   t.notOk(parse('line\nbreak').success, 'newline');
+  t.ok(parse('王小明 👩🏽‍💻 שָׁלוֹם').success, 'CJK, a ZWJ emoji sequence and Hebrew with points are whole characters');
+  t.notOk(parse('half \uD83D emoji').success, 'a lone high surrogate (half an emoji)');
+  t.notOk(parse('\uDE00 tail').success, 'a lone low surrogate');
   t.notOk(parse(42).success, 'not a string');
 });
 
@@ -66,6 +84,11 @@ t.test('malformed requests are rejected with the field that is wrong', async (t)
     ['setConsumerPreferredLayers', { consumerId: 'c', spatialLayer: -1 }, 'spatialLayer'],
     ['setConsumerPreferredLayers', { consumerId: 'c', spatialLayer: 1.5 }, 'spatialLayer'],
     ['leave', { extra: true }, ''],
+    ['join', { roomId: 'ok', displayName: 'x', token: 'not a jwt' }, 'token'],
+    ['join', { roomId: 'ok', displayName: 'x', token: `a.${'b'.repeat(5000)}.c` }, 'token'],
+    ['mutePeer', { peerId: 'p', source: 'keyboard' }, 'source'],
+    ['setRoomAccess', { access: 'ajar' }, 'access'],
+    ['removePeer', { peerId: '' }, 'peerId'],
     ['pauseConsumer', null, ''],
   ];
   for (const [method, data, path] of cases) {

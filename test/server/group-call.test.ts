@@ -5,7 +5,7 @@
 import t from 'tap';
 import { FakePeer } from '../helpers/fake-peer.js';
 import { startServer } from '../helpers/server.js';
-import { waitFor } from '../helpers/browser.js';
+import { waitFor } from '../helpers/wait.js';
 import { workerInventory } from '../helpers/inventory.js';
 
 t.test('three peers see each other, and leaving cleans up everything', async (t) => {

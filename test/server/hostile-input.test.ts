@@ -8,7 +8,7 @@ import { CLOSE_CODES } from '../../protocol/errors.js';
 import { FakePeer } from '../helpers/fake-peer.js';
 import { RawSocket } from '../helpers/raw-socket.js';
 import { startServer } from '../helpers/server.js';
-import { waitFor } from '../helpers/browser.js';
+import { waitFor } from '../helpers/wait.js';
 
 t.test('malformed messages get errors and the socket keeps working', async (t) => {
   const server = await startServer();

@@ -1,8 +1,9 @@
 /** The placeholder shown instead of video: an initial on a colour that stays the same for a person. */
+import { firstCharacter } from '../util/text.js';
 
 export function initialOf(name: string): string {
-  // Array.from splits by code point, so a name starting with an emoji or CJK character stays whole.
-  const first = Array.from(name.trim())[0];
+  // By grapheme, not code unit or code point: 👩🏽‍💻 and 🇨🇳 are one character made of several.
+  const first = firstCharacter(name.trim());
   return first ? first.toLocaleUpperCase() : '?';
 }
 

@@ -3,6 +3,8 @@
  * refused devices are normal (a desktop without a camera, a denied prompt): the caller still joins.
  */
 
+import { message, type Message, type PlainKey } from '../i18n/index.js';
+
 const CAMERA_CONSTRAINTS: MediaTrackConstraints = {
   width: { ideal: 1280 },
   height: { ideal: 720 },
@@ -19,36 +21,65 @@ export interface AcquiredMedia {
   mic: MediaStreamTrack | null;
   camera: MediaStreamTrack | null;
   /** Why one or both are missing, ready to show; null when both were obtained. */
-  problem: string | null;
+  problem: Message | null;
 }
 
-type DeviceLabel = 'camera' | 'microphone' | 'camera and microphone';
+export type DeviceLabel = 'camera' | 'microphone' | 'camera and microphone' | 'screen';
+
+const DEVICE_WORDS: { readonly [D in DeviceLabel]: PlainKey } = {
+  camera: 'device.camera',
+  microphone: 'device.microphone',
+  'camera and microphone': 'device.cameraAndMicrophone',
+  screen: 'device.screen',
+};
 
 function canCapture(): boolean {
   return typeof navigator !== 'undefined' && typeof navigator.mediaDevices?.getUserMedia === 'function';
 }
 
 /** A sentence explaining a getUserMedia failure. */
-export function describeMediaError(error: unknown, what: DeviceLabel): string {
+export function describeMediaError(error: unknown, what: DeviceLabel): Message {
   const name = error instanceof DOMException ? error.name : '';
+  const device = message(DEVICE_WORDS[what]);
   switch (name) {
     case 'NotAllowedError':
     case 'SecurityError':
-      return `Access to the ${what} was denied.`;
+      return message('media.error.denied', { device });
     case 'NotFoundError':
     case 'OverconstrainedError':
-      return `No ${what} was found.`;
+      return message('media.error.notFound', { device });
     case 'NotReadableError':
     case 'AbortError':
-      return `The ${what} is in use by another application or could not be started.`;
+      return message('media.error.busy', { device });
     default:
-      return `The ${what} could not be used${error instanceof Error ? ` (${error.message})` : ''}.`;
+      return error instanceof Error
+        ? message('media.error.other', { device, detail: error.message })
+        : message('media.error.otherNoDetail', { device });
   }
 }
 
-async function captureOne(kind: 'audio' | 'video'): Promise<MediaStreamTrack> {
+/** The word for a device, e.g. inside "Could not send your {device}". */
+export function deviceWord(what: DeviceLabel): Message {
+  return message(DEVICE_WORDS[what]);
+}
+
+/**
+ * A device the person chose. `exact` (an explicit switch) fails if it is gone; otherwise it is only
+ * preferred (a remembered choice), so an unplugged favourite falls back to the default device.
+ */
+export interface DeviceChoice {
+  deviceId: string | null;
+  exact?: boolean;
+}
+
+function constraintsFor(base: MediaTrackConstraints, choice: DeviceChoice | undefined): MediaTrackConstraints {
+  if (!choice?.deviceId) return base;
+  return { ...base, deviceId: choice.exact ? { exact: choice.deviceId } : { ideal: choice.deviceId } };
+}
+
+async function captureOne(kind: 'audio' | 'video', choice?: DeviceChoice): Promise<MediaStreamTrack> {
   const stream = await navigator.mediaDevices.getUserMedia(
-    kind === 'audio' ? { audio: MIC_CONSTRAINTS } : { video: CAMERA_CONSTRAINTS },
+    kind === 'audio' ? { audio: constraintsFor(MIC_CONSTRAINTS, choice) } : { video: constraintsFor(CAMERA_CONSTRAINTS, choice) },
   );
   const [track] = kind === 'audio' ? stream.getAudioTracks() : stream.getVideoTracks();
   if (!track) throw new DOMException(`no ${kind} track`, 'NotFoundError');
@@ -56,15 +87,15 @@ async function captureOne(kind: 'audio' | 'video'): Promise<MediaStreamTrack> {
 }
 
 /** A fresh camera track (used again when the camera is turned back on). */
-export function captureCamera(): Promise<MediaStreamTrack> {
+export function captureCamera(choice?: DeviceChoice): Promise<MediaStreamTrack> {
   if (!canCapture()) return Promise.reject(new DOMException('no media devices API', 'NotSupportedError'));
-  return captureOne('video');
+  return captureOne('video', choice);
 }
 
 /** A fresh microphone track. */
-export function captureMic(): Promise<MediaStreamTrack> {
+export function captureMic(choice?: DeviceChoice): Promise<MediaStreamTrack> {
   if (!canCapture()) return Promise.reject(new DOMException('no media devices API', 'NotSupportedError'));
-  return captureOne('audio');
+  return captureOne('audio', choice);
 }
 
 /**
@@ -72,36 +103,47 @@ export function captureMic(): Promise<MediaStreamTrack> {
  * tries each alone so a missing camera does not cost the microphone. `withCamera: false` asks for the
  * microphone only (the camera was switched off before).
  */
-export async function captureMicAndCamera({ withCamera = true } = {}): Promise<AcquiredMedia> {
+export async function captureMicAndCamera({
+  withCamera = true,
+  micId = null,
+  cameraId = null,
+}: { withCamera?: boolean; micId?: string | null; cameraId?: string | null } = {}): Promise<AcquiredMedia> {
+  const mic = { deviceId: micId };
+  const camera = { deviceId: cameraId };
   if (!canCapture()) {
     return {
       mic: null,
       camera: null,
-      problem: 'This page cannot use a camera or microphone (it needs https:// or localhost).',
+      problem: message('media.error.insecure'),
     };
   }
   if (!withCamera) {
     try {
-      return { mic: await captureOne('audio'), camera: null, problem: null };
+      return { mic: await captureOne('audio', mic), camera: null, problem: null };
     } catch (error) {
       return { mic: null, camera: null, problem: describeMediaError(error, 'microphone') };
     }
   }
   try {
-    const stream = await navigator.mediaDevices.getUserMedia({ audio: MIC_CONSTRAINTS, video: CAMERA_CONSTRAINTS });
+    const stream = await navigator.mediaDevices.getUserMedia({
+      audio: constraintsFor(MIC_CONSTRAINTS, mic),
+      video: constraintsFor(CAMERA_CONSTRAINTS, camera),
+    });
     return { mic: stream.getAudioTracks()[0] ?? null, camera: stream.getVideoTracks()[0] ?? null, problem: null };
   } catch (error) {
     if (error instanceof DOMException && error.name === 'NotAllowedError') {
       return { mic: null, camera: null, problem: describeMediaError(error, 'camera and microphone') };
     }
   }
-  const [mic, camera] = await Promise.allSettled([captureOne('audio'), captureOne('video')]);
-  const problems: string[] = [];
-  if (mic.status === 'rejected') problems.push(describeMediaError(mic.reason, 'microphone'));
-  if (camera.status === 'rejected') problems.push(describeMediaError(camera.reason, 'camera'));
+  const [micResult, cameraResult] = await Promise.allSettled([captureOne('audio', mic), captureOne('video', camera)]);
+  const micProblem = micResult.status === 'rejected' ? describeMediaError(micResult.reason, 'microphone') : null;
+  const cameraProblem = cameraResult.status === 'rejected' ? describeMediaError(cameraResult.reason, 'camera') : null;
   return {
-    mic: mic.status === 'fulfilled' ? mic.value : null,
-    camera: camera.status === 'fulfilled' ? camera.value : null,
-    problem: problems.length > 0 ? problems.join(' ') : null,
+    mic: micResult.status === 'fulfilled' ? micResult.value : null,
+    camera: cameraResult.status === 'fulfilled' ? cameraResult.value : null,
+    problem:
+      micProblem && cameraProblem
+        ? message('common.twoSentences', { first: micProblem, second: cameraProblem })
+        : (micProblem ?? cameraProblem),
   };
 }

@@ -24,7 +24,7 @@ function numberField(entry: StatsEntry, field: string): number | undefined {
 /** The receiving side of one remote track; a report normally holds one `inbound-rtp` entry. */
 export function inboundStats(
   report: RTCStatsReport,
-  ids: { peerId: string; consumerId: string; kind: 'audio' | 'video' },
+  ids: Pick<InboundStats, 'peerId' | 'consumerId' | 'kind' | 'source'>,
 ): InboundStats[] {
   return entriesOfType(report, 'inbound-rtp').map((entry) => {
     const stats: InboundStats = {

@@ -48,5 +48,11 @@ export function encodingOptionsFor(source: LocalSource, device: Device): Encodin
         encodings: SCREEN_ENCODING,
         codecOptions: { videoGoogleStartBitrate: 1000 },
       };
+    case 'screen-audio':
+      return {
+        codec: findCodec(device, 'audio/opus'),
+        // A shared video's soundtrack or music: stereo, and no DTX cutting quiet passages.
+        codecOptions: { opusStereo: true, opusDtx: false, opusFec: true },
+      };
   }
 }

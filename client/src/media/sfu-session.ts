@@ -2,6 +2,11 @@
  * Media through the SFU: one mediasoup-client Device, one send and one recv transport, a producer per
  * published source and a consumer per remote track. The server drives receiving with `newConsumer`
  * requests; this class answers them once the consumer is ready to play.
+ *
+ * It also recovers its media without the page reloading: ICE restarts when a transport's network path
+ * breaks (ice-restarter.ts) or the signaling connection was resumed (`resumed`), and a fresh set of
+ * transports with every publication produced again when the server's media process was replaced
+ * (`mediaReset`, or a resume that finds the transports gone).
  */
 import { Device } from 'mediasoup-client';
 import type {
@@ -11,9 +16,12 @@ import type {
   Transport,
   TransportOptions as DeviceTransportOptions,
 } from 'mediasoup-client/types';
+import { CHAT_LABEL } from '../../../protocol/chat.js';
 import type { MediaSource } from '../../../protocol/media.js';
-import type { TransportOptions } from '../../../protocol/requests.js';
+import type { ResumedSession, TransportOptions } from '../../../protocol/requests.js';
 import type { ServerRequests } from '../../../protocol/server-messages.js';
+import type { ChatLink } from '../chat/chat-link.js';
+import { SfuChatLink } from '../chat/sfu-chat-link.js';
 import type { SignalClient } from '../signal/signal-client.js';
 import { Emitter } from '../util/emitter.js';
 import type {
@@ -23,15 +31,18 @@ import type {
   MediaSessionEvents,
   MediaSessionStats,
   PublishOptions,
+  VideoDemand,
 } from './media-session.js';
+import { IceRestarter } from './ice-restarter.js';
 import { inboundStats, outboundStats } from './rtc-stats.js';
 import { encodingOptionsFor } from './sfu-encodings.js';
+import { SfuVideoDemand } from './sfu-video-demand.js';
 
 type ConsumerAppData = { peerId: string; source: MediaSource };
-type ProducerAppData = { source: LocalSource; paused: boolean };
+type ProducerAppData = { source: LocalSource; paused: boolean; videoSize?: { width: number; height: number } };
 type NewConsumer = ServerRequests['newConsumer']['data'];
 
-const LOCAL_SOURCES: readonly unknown[] = ['mic', 'camera', 'screen'] satisfies LocalSource[];
+const LOCAL_SOURCES: readonly unknown[] = ['mic', 'camera', 'screen', 'screen-audio'] satisfies LocalSource[];
 
 function isLocalSource(value: unknown): value is LocalSource {
   return LOCAL_SOURCES.includes(value);
@@ -50,12 +61,20 @@ const STATE_RANK: Record<MediaConnectionState, number> = {
 export class SfuSession implements MediaSession {
   readonly events = new Emitter<MediaSessionEvents>();
   readonly #signal: SignalClient;
-  readonly #device: Device;
-  readonly #sendTransport: Transport;
-  readonly #recvTransport: Transport;
+  // Replaced together when the server's router changes (`mediaReset`).
+  #device: Device;
+  #sendTransport: Transport;
+  #recvTransport: Transport;
+  readonly #iceRestarter: IceRestarter;
+  /** TURN servers from the join answer (credentials made for this peer): a way in where UDP is blocked. */
+  readonly #iceServers: RTCIceServer[];
   readonly #producers = new Map<LocalSource, Producer<ProducerAppData>>();
   readonly #consumers = new Map<string, Consumer<ConsumerAppData>>();
   readonly #unsubscribers: Array<() => void> = [];
+  readonly #videoDemand: SfuVideoDemand;
+  /** Sources the person muted; kept apart from `#suspended` (P2P), and both pause the producer. */
+  readonly #muted = new Map<LocalSource, boolean>();
+  #suspended = false;
   // Publishing steps for one source must not interleave (e.g. camera on while camera off is running).
   #publicationQueue: Promise<unknown> = Promise.resolve();
   #connectionState: MediaConnectionState = 'new';
@@ -66,14 +85,13 @@ export class SfuSession implements MediaSession {
    * creates both transports, then declares what this device can receive, after which the server
    * starts sending `newConsumer` requests.
    */
-  static async start(signal: SignalClient, routerRtpCapabilities: RtpCapabilities): Promise<SfuSession> {
-    const device = await Device.factory();
-    await device.load({ routerRtpCapabilities });
-    const [sendOptions, recvOptions] = await Promise.all([
-      signal.request('createTransport', { direction: 'send' }),
-      signal.request('createTransport', { direction: 'recv' }),
-    ]);
-    const session = new SfuSession(signal, device, sendOptions, recvOptions);
+  static async start(
+    signal: SignalClient,
+    routerRtpCapabilities: RtpCapabilities,
+    options: { iceServers?: RTCIceServer[] } = {},
+  ): Promise<SfuSession> {
+    const { device, sendOptions, recvOptions } = await prepareTransports(signal, routerRtpCapabilities);
+    const session = new SfuSession(signal, device, sendOptions, recvOptions, options.iceServers ?? []);
     try {
       await signal.request('setCapabilities', {
         rtpCapabilities: device.recvRtpCapabilities,
@@ -86,34 +104,20 @@ export class SfuSession implements MediaSession {
     return session;
   }
 
-  private constructor(signal: SignalClient, device: Device, send: TransportOptions, recv: TransportOptions) {
+  private constructor(signal: SignalClient, device: Device, send: TransportOptions, recv: TransportOptions, iceServers: RTCIceServer[]) {
     this.#signal = signal;
     this.#device = device;
-    this.#sendTransport = device.createSendTransport(transportParameters(send));
-    this.#recvTransport = device.createRecvTransport(transportParameters(recv));
-    for (const transport of [this.#sendTransport, this.#recvTransport]) {
-      transport.on('connect', ({ dtlsParameters }, callback, errback) => {
-        this.#signal.request('connectTransport', { transportId: transport.id, dtlsParameters }).then(() => callback(), errback);
-      });
-      transport.on('connectionstatechange', () => this.#updateConnectionState());
-    }
-    this.#sendTransport.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
-      const source = appData.source;
-      if (!isLocalSource(source)) {
-        errback(new Error(`cannot produce without a known source (got ${String(source)})`));
-        return;
-      }
-      this.#signal
-        .request('produce', {
-          transportId: this.#sendTransport.id,
-          kind,
-          rtpParameters,
-          source,
-          paused: appData.paused === true,
-        })
-        .then(({ producerId }) => callback({ id: producerId }), errback);
+    this.#iceServers = iceServers;
+    this.#iceRestarter = new IceRestarter({
+      restart: (transport) => this.#restartIce(transport),
+      canRestart: () => signal.state === 'open' && !this.#closed,
+      changed: () => this.#updateConnectionState(),
     });
-
+    [this.#sendTransport, this.#recvTransport] = this.#createTransports(device, send, recv);
+    this.#videoDemand = new SfuVideoDemand(signal, (consumerId, limited) => {
+      const consumer = this.#consumers.get(consumerId);
+      if (consumer) this.events.emit('remoteTrackLimited', { peerId: consumer.appData.peerId, trackId: consumerId, limited });
+    });
     this.#unsubscribers.push(
       signal.handle('newConsumer', async (data) => {
         await this.#consume(data);
@@ -123,7 +127,53 @@ export class SfuSession implements MediaSession {
       signal.on('consumerPaused', ({ consumerId }) => this.#setConsumerMuted(consumerId, true)),
       signal.on('consumerResumed', ({ consumerId }) => this.#setConsumerMuted(consumerId, false)),
       signal.on('producerClosed', ({ producerId }) => this.#forgetProducer(producerId)),
+      signal.on('consumerLayersChanged', ({ consumerId, spatialLayer }) => this.#videoDemand.layersChanged(consumerId, spatialLayer)),
+      signal.on('activeSpeaker', ({ peerId }) => this.events.emit('activeSpeaker', { peerId })),
+      signal.on('connectionQuality', ({ peers }) => this.events.emit('connectionQuality', peers)),
+      signal.on('mediaReset', ({ routerRtpCapabilities }) => void this.#enqueue(() => this.#restartMedia(routerRtpCapabilities)).catch(
+        (error: unknown) => console.error('setting media up again after mediaReset failed', error),
+      )),
     );
+  }
+
+  /** Makes the two transports on `device` and wires them to signaling (connect, produce, data). */
+  #createTransports(device: Device, send: TransportOptions, recv: TransportOptions): [Transport, Transport] {
+    const sendTransport = device.createSendTransport(transportParameters(send, this.#iceServers));
+    const recvTransport = device.createRecvTransport(transportParameters(recv, this.#iceServers));
+    for (const transport of [sendTransport, recvTransport]) {
+      transport.on('connect', ({ dtlsParameters }, callback, errback) => {
+        this.#signal.request('connectTransport', { transportId: transport.id, dtlsParameters }).then(() => callback(), errback);
+      });
+      transport.on('connectionstatechange', () => this.#updateConnectionState());
+      this.#iceRestarter.watch(transport);
+    }
+    sendTransport.on('producedata', ({ sctpStreamParameters, label, protocol }, callback, errback) => {
+      if (label !== CHAT_LABEL) {
+        errback(new Error(`only the ${CHAT_LABEL} data channel exists (got ${label})`));
+        return;
+      }
+      this.#signal
+        .request('produceData', { transportId: sendTransport.id, sctpStreamParameters, label, protocol })
+        .then(({ dataProducerId }) => callback({ id: dataProducerId }), errback);
+    });
+    sendTransport.on('produce', ({ kind, rtpParameters, appData }, callback, errback) => {
+      const source = appData.source;
+      if (!isLocalSource(source)) {
+        errback(new Error(`cannot produce without a known source (got ${String(source)})`));
+        return;
+      }
+      this.#signal
+        .request('produce', {
+          transportId: sendTransport.id,
+          kind,
+          rtpParameters,
+          source,
+          paused: appData.paused === true,
+          ...(isVideoSize(appData.videoSize) ? { videoSize: appData.videoSize } : {}),
+        })
+        .then(({ producerId }) => callback({ id: producerId }), errback);
+    });
+    return [sendTransport, recvTransport];
   }
 
   publish(source: LocalSource, track: MediaStreamTrack, { paused = false }: PublishOptions = {}): Promise<void> {
@@ -133,21 +183,35 @@ export class SfuSession implements MediaSession {
         await existing.replaceTrack({ track });
         return;
       }
-      const producer = await this.#sendTransport.produce<ProducerAppData>({
-        track,
-        ...encodingOptionsFor(source, this.#device),
-        // The room state owns local tracks (preview, camera off/on); mediasoup must not stop them.
-        stopTracks: false,
-        appData: { source, paused },
-      });
-      if (this.#closed) {
-        producer.close();
-        return;
-      }
-      // The server created it paused already (`paused` in the produce request); mirror that locally.
-      if (paused) producer.pause();
-      this.#producers.set(source, producer);
-      producer.on('transportclose', () => this.#producers.delete(source));
+      this.#muted.set(source, paused);
+      await this.#produce(source, track);
+    });
+  }
+
+  /** Sends `track` as `source` (paused if muted or suspended); the caller holds the publication queue. */
+  async #produce(source: LocalSource, track: MediaStreamTrack): Promise<void> {
+    const effectivelyPaused = (this.#muted.get(source) ?? false) || this.#suspended;
+    const producer = await this.#sendTransport.produce<ProducerAppData>({
+      track,
+      ...encodingOptionsFor(source, this.#device),
+      // The room state owns local tracks (preview, camera off/on); mediasoup must not stop them.
+      stopTracks: false,
+      // The same track also feeds the P2P connection and the preview: pausing here must not disable
+      // it. Paused means no RTP at all instead (the transceiver goes inactive), which is what lets a
+      // P2P room keep its SFU producers without sending the server anything.
+      disableTrackOnPause: false,
+      zeroRtpOnPause: true,
+      appData: { source, paused: effectivelyPaused, ...videoSizeOf(track) },
+    });
+    if (this.#closed) {
+      producer.close();
+      return;
+    }
+    // The server created it paused already (`paused` in the produce request); mirror that locally.
+    if (effectivelyPaused) producer.pause();
+    this.#producers.set(source, producer);
+    producer.on('transportclose', () => {
+      if (this.#producers.get(source) === producer) this.#producers.delete(source);
     });
   }
 
@@ -159,16 +223,41 @@ export class SfuSession implements MediaSession {
     });
   }
 
+  /** Mutes or unmutes a source (the explicit mute state is the coordinator's business). */
   setPaused(source: LocalSource, paused: boolean): Promise<void> {
+    this.#muted.set(source, paused);
+    return this.#applyPause(source);
+  }
+
+  /**
+   * Stops (or restarts) sending everything to the server while the room's media goes peer-to-peer.
+   * Producers and transports stay, so coming back is a resume; a muted source stays paused.
+   */
+  setSuspended(suspended: boolean): Promise<void> {
+    if (this.#suspended === suspended) return Promise.resolve();
+    this.#suspended = suspended;
+    return Promise.all([...this.#producers.keys()].map((source) => this.#applyPause(source))).then(() => undefined);
+  }
+
+  get suspended(): boolean {
+    return this.#suspended;
+  }
+
+  /** Brings the producer of `source` in line with mute and suspension. */
+  #applyPause(source: LocalSource): Promise<void> {
     return this.#enqueue(async () => {
       const producer = this.#producers.get(source);
+      const paused = (this.#muted.get(source) ?? false) || this.#suspended;
       if (!producer || producer.paused === paused) return;
-      // Local first: muting must take effect at once, not after a round trip.
+      // Local first: muting must take effect at once, not after a round trip. While signaling is being
+      // restored the server is told after the resume (#reconcileProducers).
       if (paused) {
         producer.pause();
+        if (this.#signal.state !== 'open') return;
         await this.#signal.request('pauseProducer', { producerId: producer.id });
       } else {
         producer.resume();
+        if (this.#signal.state !== 'open') return;
         await this.#signal.request('resumeProducer', { producerId: producer.id });
       }
     });
@@ -180,12 +269,62 @@ export class SfuSession implements MediaSession {
       if (!producer) return;
       this.#producers.delete(source);
       producer.close();
+      // While signaling is being restored, the resume closes what the server still has (#reconcileProducers).
+      if (this.#signal.state !== 'open') return;
       await this.#signal.request('closeProducer', { producerId: producer.id });
     });
   }
 
+  /** Opens this client's chat link through the SFU (its DataProducer and the relay's DataConsumer). */
+  openChatLink(): Promise<ChatLink> {
+    if (this.#closed) return Promise.reject(new Error('the media session is closed'));
+    return SfuChatLink.open(this.#signal, this.#sendTransport, this.#recvTransport);
+  }
+
+  /**
+   * How much of a consumer's media has arrived: frames decoded (video) or packets (audio). A switch
+   * back from P2P watches it rise to know the SFU path is flowing again. Null: no such consumer.
+   */
+  async receivedCount(consumerId: string): Promise<number | null> {
+    const consumer = this.#consumers.get(consumerId);
+    if (!consumer || consumer.closed) return null;
+    const ids = { peerId: consumer.appData.peerId, consumerId, kind: consumer.kind };
+    const [stats] = inboundStats(await consumer.getStats(), ids);
+    if (!stats) return 0;
+    return stats.kind === 'video' ? (stats.framesDecoded ?? 0) : stats.packetsReceived;
+  }
+
   isPublished(source: LocalSource): boolean {
     return this.#producers.has(source);
+  }
+
+  /**
+   * Signaling came back on a new socket (`resume`). Drops what the server no longer has, then restarts
+   * ICE on both transports (the network under them may have changed), or sets media up again if the
+   * server's transports are gone (its media process restarted while this client was away).
+   */
+  resumed(session: ResumedSession): Promise<void> {
+    // At once, before any message sent after the answer is handled: consumers made after it are not
+    // in its list, and must stay.
+    const live = new Map(session.consumers.map((consumer) => [consumer.consumerId, consumer]));
+    for (const consumerId of [...this.#consumers.keys()]) {
+      const known = live.get(consumerId);
+      if (!known) this.#closeConsumer(consumerId);
+      else this.#setConsumerMuted(consumerId, known.producerPaused);
+    }
+    return this.#enqueue(async () => {
+      const transports = [this.#sendTransport, this.#recvTransport];
+      if (transports.some((transport) => !session.transportIds.includes(transport.id))) {
+        await this.#restartMedia(session.routerRtpCapabilities);
+        return;
+      }
+      await this.#reconcileProducers(session.producers);
+      await Promise.all(transports.map((transport) => this.#iceRestarter.restartNow(transport)));
+    });
+  }
+
+  setVideoDemand(trackId: string, demand: VideoDemand): void {
+    this.#videoDemand.set(trackId, demand);
   }
 
   removePeer(peerId: string): void {
@@ -201,7 +340,12 @@ export class SfuSession implements MediaSession {
         consumer
           .getStats()
           .then((report) =>
-            inboundStats(report, { peerId: consumer.appData.peerId, consumerId: consumer.id, kind: consumer.kind }),
+            inboundStats(report, {
+              peerId: consumer.appData.peerId,
+              consumerId: consumer.id,
+              kind: consumer.kind,
+              source: consumer.appData.source,
+            }),
           )
           .catch(() => []),
       ),
@@ -220,7 +364,9 @@ export class SfuSession implements MediaSession {
   close(): void {
     if (this.#closed) return;
     this.#closed = true;
+    this.#iceRestarter.close();
     for (const unsubscribe of this.#unsubscribers) unsubscribe();
+    this.#videoDemand.close();
     // Closing a transport closes its producers and consumers (and stops the consumers' tracks).
     this.#sendTransport.close();
     this.#recvTransport.close();
@@ -246,6 +392,7 @@ export class SfuSession implements MediaSession {
     }
     this.#consumers.set(consumer.id, consumer);
     consumer.on('transportclose', () => this.#consumers.delete(consumer.id));
+    if (consumer.kind === 'video') this.#videoDemand.add(consumer, data.producerPaused, data.videoSize);
     // Answering (when this resolves) lets the server resume the consumer: the element is ready by then.
     this.events.emit('remoteTrackAdded', {
       trackId: consumer.id,
@@ -261,6 +408,7 @@ export class SfuSession implements MediaSession {
     const consumer = this.#consumers.get(consumerId);
     if (!consumer) return;
     this.#consumers.delete(consumerId);
+    this.#videoDemand.remove(consumerId);
     consumer.close();
     this.events.emit('remoteTrackRemoved', { peerId: consumer.appData.peerId, trackId: consumerId });
   }
@@ -268,6 +416,7 @@ export class SfuSession implements MediaSession {
   #setConsumerMuted(consumerId: string, muted: boolean): void {
     const consumer = this.#consumers.get(consumerId);
     if (!consumer) return;
+    this.#videoDemand.producerPausedChanged(consumerId, muted);
     this.events.emit('remoteTrackMuted', { peerId: consumer.appData.peerId, trackId: consumerId, muted });
   }
 
@@ -281,8 +430,71 @@ export class SfuSession implements MediaSession {
     }
   }
 
+  /**
+   * New transports on a new device, every publication produced again (muted ones paused), everything
+   * received before dropped: the server sends new consumers once the capabilities are declared. Runs
+   * in the publication queue.
+   */
+  async #restartMedia(routerRtpCapabilities: RtpCapabilities): Promise<void> {
+    if (this.#closed) return;
+    const publications = [...this.#producers].map(([source, producer]) => ({ source, track: producer.track }));
+    for (const consumerId of [...this.#consumers.keys()]) this.#closeConsumer(consumerId);
+    this.#producers.clear();
+    for (const transport of [this.#sendTransport, this.#recvTransport]) {
+      this.#iceRestarter.forget(transport);
+      transport.close();
+    }
+    const { device, sendOptions, recvOptions } = await prepareTransports(this.#signal, routerRtpCapabilities);
+    if (this.#closed) return;
+    this.#device = device;
+    [this.#sendTransport, this.#recvTransport] = this.#createTransports(device, sendOptions, recvOptions);
+    await this.#signal.request('setCapabilities', {
+      rtpCapabilities: device.recvRtpCapabilities,
+      sctpCapabilities: device.sctpCapabilities,
+    });
+    for (const { source, track } of publications) {
+      // A track that ended meanwhile (device unplugged) cannot be sent again; the UI shows it off.
+      if (track?.readyState === 'live') await this.#produce(source, track);
+      else this.events.emit('publicationClosed', { source });
+    }
+    this.#updateConnectionState();
+    this.events.emit('mediaRestarted');
+  }
+
+  /**
+   * After a resume: the server may hold a producer whose `produce` answer was lost with the old socket
+   * (close it), may have lost one (send it again), and may have missed a mute (send it again).
+   */
+  async #reconcileProducers(serverProducers: ResumedSession['producers']): Promise<void> {
+    const onServer = new Map(serverProducers.map((producer) => [producer.producerId, producer]));
+    const mine = new Set([...this.#producers.values()].map((producer) => producer.id));
+    for (const { producerId } of serverProducers) {
+      if (!mine.has(producerId)) await this.#signal.request('closeProducer', { producerId }).catch(() => undefined);
+    }
+    for (const [source, producer] of [...this.#producers]) {
+      const known = onServer.get(producer.id);
+      if (!known) {
+        this.#producers.delete(source);
+        producer.close();
+        if (producer.track?.readyState === 'live') await this.#produce(source, producer.track);
+        continue;
+      }
+      if (known.paused !== producer.paused) {
+        await this.#signal.request(producer.paused ? 'pauseProducer' : 'resumeProducer', { producerId: producer.id });
+      }
+    }
+  }
+
+  async #restartIce(transport: Transport): Promise<void> {
+    const { iceParameters } = await this.#signal.request('restartIce', { transportId: transport.id });
+    if (!transport.closed) await transport.restartIce({ iceParameters });
+  }
+
   #updateConnectionState(): void {
-    const states = [this.#sendTransport.connectionState, this.#recvTransport.connectionState];
+    // A transport whose ICE is being restarted is not failed yet: report it as disconnected.
+    const states = [this.#sendTransport, this.#recvTransport].map((transport) =>
+      transport.connectionState === 'failed' && !this.#iceRestarter.gaveUp(transport) ? 'disconnected' : transport.connectionState,
+    );
     const worst = states.reduce((a, b) => (STATE_RANK[b] > STATE_RANK[a] ? b : a));
     if (worst === this.#connectionState) return;
     this.#connectionState = worst;
@@ -297,8 +509,32 @@ export class SfuSession implements MediaSession {
   }
 }
 
+/** A video's capture size, for receivers choosing simulcast layers (sent with `produce`). */
+function videoSizeOf(track: MediaStreamTrack): { videoSize?: { width: number; height: number } } {
+  if (track.kind !== 'video') return {};
+  const { width, height } = track.getSettings();
+  return width && height ? { videoSize: { width: Math.round(width), height: Math.round(height) } } : {};
+}
+
+function isVideoSize(value: unknown): value is { width: number; height: number } {
+  const size = value as { width?: unknown; height?: unknown } | null;
+  return typeof size?.width === 'number' && typeof size.height === 'number';
+}
+
+/** A device loaded with the router's capabilities, and the server's two transports for it. */
+async function prepareTransports(signal: SignalClient, routerRtpCapabilities: RtpCapabilities) {
+  const device = await Device.factory();
+  await device.load({ routerRtpCapabilities });
+  const [sendOptions, recvOptions] = await Promise.all([
+    // SCTP for the chat data channels (SfuChatLink).
+    signal.request('createTransport', { direction: 'send', sctp: true }),
+    signal.request('createTransport', { direction: 'recv', sctp: true }),
+  ]);
+  return { device, sendOptions, recvOptions };
+}
+
 /** The server names it `transportId`; mediasoup-client wants `id`. */
-function transportParameters(options: TransportOptions): DeviceTransportOptions {
+function transportParameters(options: TransportOptions, iceServers: RTCIceServer[]): DeviceTransportOptions {
   const { transportId, iceParameters, iceCandidates, dtlsParameters, sctpParameters } = options;
-  return { id: transportId, iceParameters, iceCandidates, dtlsParameters, sctpParameters };
+  return { id: transportId, iceParameters, iceCandidates, dtlsParameters, sctpParameters, iceServers };
 }

@@ -23,4 +23,6 @@ export interface SignalCloseEvent {
   reason: string;
   /** True when this side called `close()`; false when the server or the network ended it. */
   byClient: boolean;
+  /** The socket broke and getting the session back failed (grace period over, or the server refused). */
+  reconnectFailed: boolean;
 }

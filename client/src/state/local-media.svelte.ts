@@ -3,6 +3,7 @@
  * a media session (the pre-join preview becomes the published track; a rejoin reuses it), so it owns
  * the tracks and is the only place that stops them.
  */
+import { LocalizedError, message, type Message } from '../i18n/index.js';
 import { captureCamera, captureMic, captureMicAndCamera, describeMediaError } from '../media/local-devices.js';
 
 export class LocalMedia {
@@ -13,10 +14,12 @@ export class LocalMedia {
   /** Off means no camera track at all, so the camera light goes off. */
   cameraEnabled = $state(true);
   /** Why a device is unavailable, for the pre-join screen; null when all is well. */
-  problem = $state<string | null>(null);
+  problem = $state<Message | null>(null);
   starting = $state(false);
   /** Called when a device disappears on its own (unplugged, permission revoked). */
   onDeviceLost: ((kind: 'mic' | 'camera') => void) | null = null;
+  /** The devices to open (the person's choice; null: the browser's default). */
+  deviceIds: { mic: string | null; camera: string | null } = { mic: null, camera: null };
 
   #start: Promise<void> | null = null;
   // Bumped by stop(): a capture that finishes after it must release its device, not show it.
@@ -41,7 +44,7 @@ export class LocalMedia {
     return track;
   }
 
-  /** Turns the camera on with a fresh track; throws a readable Error if it cannot. */
+  /** Turns the camera on with a fresh track; throws a LocalizedError if it cannot. */
   async turnCameraOn(): Promise<MediaStreamTrack> {
     if (this.cameraTrack && this.cameraTrack.readyState === 'live') {
       this.cameraEnabled = true;
@@ -75,7 +78,7 @@ export class LocalMedia {
     const generation = this.#generation;
     try {
       const wantCamera = this.cameraEnabled;
-      const media = await captureMicAndCamera({ withCamera: wantCamera });
+      const media = await captureMicAndCamera({ withCamera: wantCamera, micId: this.deviceIds.mic, cameraId: this.deviceIds.camera });
       if (generation !== this.#generation) {
         media.mic?.stop();
         media.camera?.stop();
@@ -98,17 +101,47 @@ export class LocalMedia {
     }
   }
 
-  async #capture(kind: 'mic' | 'camera'): Promise<MediaStreamTrack> {
+  /**
+   * Opens another device for a live track and makes it the current one; the old track is stopped. The
+   * caller swaps it on the media path. Keeps the mute state; a camera that is off only remembers the id.
+   */
+  async switchDevice(kind: 'mic' | 'camera', deviceId: string): Promise<MediaStreamTrack | null> {
+    this.deviceIds[kind] = deviceId;
+    const current = kind === 'mic' ? this.micTrack : this.cameraTrack;
+    if (kind === 'camera' && !this.cameraEnabled) return null;
+    if (current?.getSettings().deviceId === deviceId && current.readyState === 'live') return current;
+    // Release the old camera first: many cameras cannot be opened twice, and some laptops have one pipe.
+    if (kind === 'camera') current?.stop();
+    let track: MediaStreamTrack;
+    try {
+      track = await this.#capture(kind, true);
+    } catch (error) {
+      // The old camera is released already: show it as off rather than as a frozen picture.
+      if (kind === 'camera') this.turnCameraOff();
+      throw error;
+    }
+    if (kind === 'mic') {
+      track.enabled = this.micEnabled;
+      this.micTrack = track;
+    } else {
+      this.cameraTrack = track;
+    }
+    if (kind === 'mic') current?.stop();
+    return track;
+  }
+
+  async #capture(kind: 'mic' | 'camera', exact = false): Promise<MediaStreamTrack> {
     const generation = this.#generation;
     let track: MediaStreamTrack;
     try {
-      track = await (kind === 'mic' ? captureMic() : captureCamera());
+      const choice = { deviceId: this.deviceIds[kind], exact };
+      track = await (kind === 'mic' ? captureMic(choice) : captureCamera(choice));
     } catch (error) {
-      throw new Error(describeMediaError(error, kind === 'mic' ? 'microphone' : 'camera'), { cause: error });
+      throw new LocalizedError(describeMediaError(error, kind === 'mic' ? 'microphone' : 'camera'), { cause: error });
     }
     if (generation !== this.#generation) {
       track.stop();
-      throw new Error('The devices were released while starting.');
+      throw new LocalizedError(message('media.error.released'));
     }
     this.#watch(track, kind);
     return track;

@@ -3,17 +3,38 @@
  * participants, and the actions of the controls. It drives the signaling client and a MediaSession and
  * turns their events into state; components only read this and call its methods.
  */
+import type { MediaSource } from '../../../protocol/media.js';
+import type { Actor } from '../../../protocol/moderation.js';
 import type { PeerInfo } from '../../../protocol/peer.js';
-import type { LocalSource, MediaSession, MediaSessionStats } from '../media/media-session.js';
-import { SfuSession } from '../media/sfu-session.js';
+import type { ResumedSession } from '../../../protocol/requests.js';
+import type { PeerConnectionQuality } from '../../../protocol/server-messages.js';
+import { MediaCoordinator } from '../media/media-coordinator.js';
+import type { LocalSource, MediaPathInfo, MediaSessionStats } from '../media/media-session.js';
+import { message, messageOf, t, type Message } from '../i18n/index.js';
+import { deviceWord } from '../media/local-devices.js';
+import { ChatClient } from '../chat/chat-client.js';
+import { PeerChatLink } from '../chat/peer-chat-link.js';
 import { SignalClient } from '../signal/signal-client.js';
 import type { SignalCloseEvent } from '../signal/signal-error.js';
+import { MediaDevicesState, type DeviceKind } from './devices.svelte.js';
 import { rememberDisplayName } from './display-name.js';
+import { ChatState } from './chat-state.svelte.js';
+import { LayoutState } from './layout.svelte.js';
+import { LocalScreen } from './local-screen.svelte.js';
+import { SpeakerState } from './speakers.svelte.js';
+import { VideoDemandRegistry } from './video-demand.js';
 import { LocalMedia } from './local-media.svelte.js';
+import { joinThroughLobby } from './lobby.js';
+import { ModerationState } from './moderation.svelte.js';
+import { mutedByModeratorNotice } from './moderation-notices.js';
 import { RemotePeerState } from './remote-peer.svelte.js';
 import { describeDisconnect, describeJoinError } from './user-messages.js';
 
-export type RoomPhase = 'prejoin' | 'joining' | 'joined' | 'disconnected' | 'left';
+/**
+ * `reconnecting`: in the meeting, but the connection to the server broke and is being restored (the
+ * others still see this person; media may keep flowing meanwhile). `disconnected`: it could not be.
+ */
+export type RoomPhase = 'prejoin' | 'joining' | 'joined' | 'reconnecting' | 'disconnected' | 'left';
 
 /** How long leaving waits for the server's answer before closing anyway. */
 const LEAVE_ANSWER_WAIT_MS = 1500;
@@ -21,25 +42,48 @@ const LEAVE_ANSWER_WAIT_MS = 1500;
 export class RoomState {
   readonly roomId: string;
   readonly local = new LocalMedia();
+  readonly screen = new LocalScreen();
+  readonly devices = new MediaDevicesState();
+  readonly speakers = new SpeakerState();
+  readonly layout = new LayoutState();
+  readonly videoDemand = new VideoDemandRegistry();
+  readonly chat = new ChatState();
+  /** Grants, moderators, the room's access and lobby (moderation.svelte.ts). */
+  readonly moderation = new ModerationState();
+  /** The operator's join token from the invite link, if any (join-token.ts). */
+  joinToken: string | null = null;
 
   phase = $state<RoomPhase>('prejoin');
   /** Why the last join failed, shown on the pre-join screen. */
-  joinError = $state<string | null>(null);
+  joinError = $state<Message | null>(null);
   /** Why the connection ended, shown in the disconnected banner. */
-  disconnectReason = $state<string | null>(null);
+  disconnectReason = $state<Message | null>(null);
   /** A passing problem in the room (e.g. the camera could not restart). */
-  notice = $state<string | null>(null);
+  notice = $state<Message | null>(null);
   peerId = $state<string | null>(null);
   displayName = $state('');
   peers = $state<Record<string, RemotePeerState>>({});
   micBusy = $state(false);
   cameraBusy = $state(false);
+  screenBusy = $state(false);
+  /** Which path media takes (SFU or P2P) and why it last changed: the debug view shows it. */
+  mediaPath = $state.raw<MediaPathInfo>({ mode: 'sfu', p2pPeerId: null, lastEnd: null, history: [] });
+  /** This client's own connection to the server, as the server measures it. */
+  ownQuality = $state.raw<PeerConnectionQuality | null>(null);
+  /** Times the connection broke and came back in this meeting (tests and the debug view read it). */
+  reconnects = $state(0);
+  /** Times media was set up again because the server's media process was replaced. */
+  mediaRestarts = $state(0);
 
   readonly remotePeers = $derived(Object.values(this.peers).sort((a, b) => a.joinedAt - b.joinedAt));
   readonly participantCount = $derived(this.remotePeers.length + 1);
 
   #signal: SignalClient | null = null;
-  #session: MediaSession | null = null;
+  #session: MediaCoordinator | null = null;
+  /** Proves to the server that a reconnecting socket is still this person; each resume brings a new one. */
+  #resumeToken: string | null = null;
+  /** The server's answer to the last resume, applied to the media once requests flow again. */
+  #resumed: ResumedSession | null = null;
   #unsubscribers: Array<() => void> = [];
   // Bumped by every join and leave, so a join that is overtaken stops touching state.
   #attempt = 0;
@@ -47,6 +91,9 @@ export class RoomState {
   constructor(roomId: string) {
     this.roomId = roomId;
     this.local.onDeviceLost = (kind) => void this.#onDeviceLost(kind);
+    this.local.deviceIds = { mic: this.devices.chosen.mic, camera: this.devices.chosen.camera };
+    this.screen.onEnded = () => void this.#unpublishScreen();
+    this.devices.onDevicesChanged = () => void this.#followUnpluggedDevices();
   }
 
   async join(displayName: string): Promise<void> {
@@ -72,14 +119,30 @@ export class RoomState {
         // Only for frames the server could not tie to a request: a client bug, nothing to show.
         signal.on('error', ({ code, message }) => console.warn(`server reported ${code}: ${message}`)),
       );
-      const joined = await signal.request('join', { roomId: this.roomId, displayName: this.displayName });
+      // Others must not see us unmuted for a moment when we join muted.
+      const muted = { mic: !(this.local.micEnabled && this.local.micTrack), camera: !(this.local.cameraEnabled && this.local.cameraTrack) };
+      const request = { roomId: this.roomId, displayName: this.displayName, muted, ...(this.joinToken ? { token: this.joinToken } : {}) };
+      const joined = await joinThroughLobby(signal, request, (waiting) => (this.moderation.waitingInLobby = waiting));
       if (stale()) return;
       this.peerId = joined.peerId;
+      this.#unsubscribers.push(
+        this.moderation.attach(signal, joined, { mutedByModerator: (source, by) => void this.#mutedByModerator(source, by) }),
+      );
+      this.#enableResume(signal, joined.resumeToken, joined.resumeGraceMs);
+      this.#startChat(signal, joined.peerId);
       for (const peer of joined.peers) this.#addPeer(peer);
-      const session = await SfuSession.start(signal, joined.routerRtpCapabilities);
+      const session = await MediaCoordinator.start(signal, {
+        selfId: joined.peerId,
+        routerRtpCapabilities: joined.routerRtpCapabilities,
+        peers: joined.peers,
+        muted,
+        iceServers: joined.iceServers,
+      });
       if (stale()) return session.close();
       this.#attachSession(session);
       this.phase = 'joined';
+      // Device labels are readable once a device was granted; hot-plugging is followed from now on.
+      void this.devices.start();
     } catch (error) {
       if (stale()) return;
       console.error('join failed', error);
@@ -99,6 +162,7 @@ export class RoomState {
     const signal = this.#signal;
     this.#closeSession();
     this.local.stop();
+    this.screen.stop();
     if (signal && !signal.closed) {
       await Promise.race([signal.request('leave', {}).catch(() => undefined), delay(LEAVE_ANSWER_WAIT_MS)]);
     }
@@ -115,10 +179,11 @@ export class RoomState {
     this.phase = 'left';
     this.#disconnect({ sendLeave: true });
     this.local.stop();
+    this.screen.stop();
   }
 
   async toggleMic(): Promise<void> {
-    if (this.micBusy) return;
+    if (this.micBusy || this.#mayNotPublish()) return;
     this.micBusy = true;
     this.notice = null;
     try {
@@ -126,22 +191,22 @@ export class RoomState {
       const enable = !(this.local.micEnabled && this.local.micTrack);
       if (enable) await this.local.ensureMic();
       this.local.setMicEnabled(enable);
-      const session = this.phase === 'joined' ? this.#session : null;
+      const session = this.#inMeetingSession();
       if (!session) return;
       if (session.isPublished('mic')) await session.setPaused('mic', !enable);
       else if (enable && this.local.micTrack) await session.publish('mic', this.local.micTrack);
     } catch (error) {
-      this.notice = errorText(error);
+      this.notice = messageOf(error);
     } finally {
       this.micBusy = false;
     }
   }
 
   async toggleCamera(): Promise<void> {
-    if (this.cameraBusy) return;
+    if (this.cameraBusy || this.#mayNotPublish()) return;
     this.cameraBusy = true;
     this.notice = null;
-    const session = this.phase === 'joined' ? this.#session : null;
+    const session = this.#inMeetingSession();
     try {
       if (this.local.cameraEnabled) {
         // Paused first, so the others switch to the avatar instead of freezing on the last frame.
@@ -158,10 +223,61 @@ export class RoomState {
         await session.publish('camera', track);
       }
     } catch (error) {
-      this.notice = errorText(error);
+      this.notice = messageOf(error);
     } finally {
       this.cameraBusy = false;
     }
+  }
+
+  /** Starts sharing a screen, window or tab, or stops the share. */
+  async toggleScreenShare(): Promise<void> {
+    if (this.screenBusy || (!this.screen.sharing && this.#mayNotPublish())) return;
+    const session = this.#inMeetingSession();
+    if (this.screen.sharing || !session) {
+      await this.#unpublishScreen();
+      return;
+    }
+    this.screenBusy = true;
+    this.notice = null;
+    try {
+      const { video, audio } = await this.screen.start();
+      await session.publish('screen', video);
+      if (audio) await session.publish('screen-audio', audio);
+    } catch (error) {
+      // Closing the browser's picker is a choice, not a failure.
+      const refused = error instanceof Error && error.cause instanceof DOMException && error.cause.name === 'NotAllowedError';
+      if (!refused) this.notice = messageOf(error);
+      this.screenBusy = false;
+      await this.#unpublishScreen();
+    } finally {
+      this.screenBusy = false;
+    }
+  }
+
+  /**
+   * Uses another camera, microphone or speaker, before or during the meeting. A live track is swapped
+   * on the media path (replaceTrack: no renegotiation, the others keep seeing the same tile).
+   */
+  async chooseDevice(kind: DeviceKind, deviceId: string, { remember = true } = {}): Promise<void> {
+    if (remember) this.devices.choose(kind, deviceId);
+    if (kind === 'speaker') return;
+    const busy = kind === 'mic' ? 'micBusy' : 'cameraBusy';
+    if (this[busy]) return;
+    this[busy] = true;
+    try {
+      const track = await this.local.switchDevice(kind, deviceId);
+      const session = this.#inMeetingSession();
+      if (track && session?.isPublished(kind)) await session.replaceTrack(kind, track);
+    } catch (error) {
+      this.notice = messageOf(error);
+    } finally {
+      this[busy] = false;
+    }
+  }
+
+  /** The P2P connection's state and selected candidate pair (debug view, tests); null on the SFU. */
+  p2pInfo(): ReturnType<MediaCoordinator['p2pInfo']> {
+    return this.#session?.p2pInfo() ?? Promise.resolve(null);
   }
 
   /** Statistics of the media received and sent (empty outside a meeting). */
@@ -171,7 +287,7 @@ export class RoomState {
 
   async #publishLocalTracks(): Promise<void> {
     const session = this.#session;
-    if (!session) return;
+    if (!session || !this.moderation.grants.publish) return;
     const { micTrack, cameraTrack, micEnabled, cameraEnabled } = this.local;
     const publications: Array<[LocalSource, Promise<void>]> = [];
     if (micTrack) publications.push(['mic', session.publish('mic', micTrack, { paused: !micEnabled })]);
@@ -180,16 +296,35 @@ export class RoomState {
     const failed = publications.filter((_, index) => results[index]?.status === 'rejected').map(([source]) => source);
     if (failed.length > 0 && this.#session === session) {
       console.error('publishing failed', results);
-      this.notice = `Could not send your ${failed.join(' and ')} to the meeting.`;
+      const device = failed.length > 1 ? 'camera and microphone' : failed[0] === 'mic' ? 'microphone' : 'camera';
+      this.notice = message('room.notice.publishFailed', { device: deviceWord(device) });
     }
   }
 
-  #attachSession(session: MediaSession): void {
+  #attachSession(session: MediaCoordinator): void {
     this.#session = session;
     const { events } = session;
+    // Chat goes over the SFU data channel once it is open (over signaling until then), and also
+    // straight to the other browser while the call is peer-to-peer.
+    events.on('p2pChatChannel', ({ peerId, channel }) => this.chat.addLink(new PeerChatLink(peerId, channel)));
+    const openChatLink = (): void => {
+      session.openChatLink().then(
+        (link) => (this.#session === session ? this.chat.addLink(link) : link.close()),
+        (error: unknown) => console.warn('chat: no data channel to the server; chat goes over signaling', error),
+      );
+    };
+    openChatLink();
+    // The old data channel went with the old transports.
+    events.on('mediaRestarted', () => {
+      this.mediaRestarts++;
+      openChatLink();
+    });
+    this.mediaPath = session.path;
+    events.on('mediaPath', (path) => (this.mediaPath = path));
+    events.on('remoteTrackReplaced', ({ peerId, trackId, track }) => this.peers[peerId]?.replaceTrack(trackId, track));
     events.on('remoteTrackAdded', (remote) => {
       // A track should never arrive before its peer, but losing it would be worse than a placeholder.
-      const peer = this.peers[remote.peerId] ?? this.#addPeer({ id: remote.peerId, displayName: 'Guest', joinedAt: Date.now() });
+      const peer = this.peers[remote.peerId] ?? this.#addPeer({ id: remote.peerId, displayName: t('room.guest'), joinedAt: Date.now(), muted: { mic: false, camera: false } });
       peer.addTrack(remote);
     });
     events.on('remoteTrackRemoved', ({ peerId, trackId }) => this.peers[peerId]?.removeTrack(trackId));
@@ -198,12 +333,32 @@ export class RoomState {
       // The toggles publish again when turned back on, so reflect the loss there.
       if (source === 'camera') this.local.turnCameraOff();
       if (source === 'mic') this.local.setMicEnabled(false);
-      this.notice = `The server stopped receiving your ${source === 'mic' ? 'microphone' : source}. Turn it on again to retry.`;
+      this.notice = message('room.notice.publicationClosed', { device: deviceWord(source === 'mic' ? 'microphone' : source === 'screen-audio' ? 'screen' : source) });
     });
+    events.on('remoteTrackLimited', ({ peerId, trackId, limited }) => this.peers[peerId]?.setLimited(trackId, limited));
+    events.on('activeSpeaker', ({ peerId }) => this.speakers.set(peerId));
+    events.on('connectionQuality', (qualities) => {
+      for (const quality of qualities) {
+        if (quality.peerId === this.peerId) this.ownQuality = quality;
+        else {
+          const peer = this.peers[quality.peerId];
+          if (peer) peer.quality = quality;
+        }
+      }
+    });
+    this.videoDemand.setSink(session.setVideoDemand ? (trackId, demand) => session.setVideoDemand?.(trackId, demand) : null);
     events.on('connectionState', (state) => {
       // No ICE restart yet: a failed media path is shown like a lost connection, and Rejoin repairs it.
-      if (state === 'failed' && this.phase === 'joined') this.#becomeDisconnected('The media connection failed.', true);
+      if (state === 'failed' && this.phase === 'joined') this.#becomeDisconnected(message('disconnect.mediaFailed'), true);
     });
+  }
+
+  /**
+   * The media session while in the meeting, also while reconnecting: a mute then takes effect on the
+   * spot, and the server is brought in line when the connection is back (SfuSession.resumed).
+   */
+  #inMeetingSession(): MediaCoordinator | null {
+    return this.phase === 'joined' || this.phase === 'reconnecting' ? this.#session : null;
   }
 
   #addPeer(info: PeerInfo): RemotePeerState {
@@ -217,30 +372,139 @@ export class RoomState {
     return peer;
   }
 
+  /** Chat for this meeting: history first (over signaling), data channels as they open. */
+  #startChat(signal: SignalClient, selfId: string): void {
+    const client = new ChatClient({
+      signal,
+      selfId,
+      nameOf: (peerId) => (peerId === selfId ? this.displayName : (this.peers[peerId]?.displayName ?? t('room.guest'))),
+    });
+    this.chat.attach(client, selfId);
+    client.start().catch((error: unknown) => console.warn('chat: could not load the history', error));
+  }
+
   #removePeer(peerId: string): void {
     this.#session?.removePeer(peerId);
+    this.chat.forgetPeer(peerId);
+    this.speakers.forget(peerId);
     delete this.peers[peerId];
   }
 
   #onSignalClosed(event: SignalCloseEvent): void {
     // While joining, the pending request fails and join() reports it; after leaving, closing is expected.
-    if (event.byClient || this.phase !== 'joined') return;
+    if (event.byClient || (this.phase !== 'joined' && this.phase !== 'reconnecting')) return;
     this.#becomeDisconnected(describeDisconnect(event), false);
   }
 
-  #becomeDisconnected(reason: string, sendLeave: boolean): void {
+  /**
+   * From now on a broken connection is replaced by a new one that resumes this session (see
+   * SignalClient): the page stays as it is, with a "reconnecting" banner meanwhile. Only if that fails
+   * (the server forgot this person, or the grace period ran out) does the meeting end here.
+   */
+  #enableResume(signal: SignalClient, resumeToken: string, graceMs: number): void {
+    this.#resumeToken = resumeToken;
+    if (graceMs <= 0) return;
+    signal.enableReconnect({
+      giveUpAfterMs: graceMs,
+      resume: async () => {
+        const peerId = this.peerId;
+        const token = this.#resumeToken;
+        if (!peerId || !token) throw new Error('nothing to resume');
+        const resumed = await signal.request('resume', { roomId: this.roomId, peerId, resumeToken: token });
+        this.#resumeToken = resumed.resumeToken;
+        this.#resumed = resumed;
+        // Who came and went meanwhile; nothing sent after this answer has been handled yet.
+        const present = new Set(resumed.peers.map((peer) => peer.id));
+        for (const peerId of Object.keys(this.peers)) if (!present.has(peerId)) this.#removePeer(peerId);
+        for (const peer of resumed.peers) this.#addPeer(peer);
+      },
+    });
+    this.#unsubscribers.push(
+      signal.onReconnecting(() => {
+        if (this.phase === 'joined') this.phase = 'reconnecting';
+      }),
+      signal.onReconnected(() => {
+        const resumed = this.#resumed;
+        this.#resumed = null;
+        if (this.phase !== 'reconnecting') return;
+        this.phase = 'joined';
+        this.reconnects++;
+        if (resumed) {
+          this.#session?.resumed(resumed).catch((error: unknown) => {
+            console.error('catching up after reconnecting failed', error);
+            this.notice = messageOf(error);
+          });
+        }
+      }),
+    );
+  }
+
+  #becomeDisconnected(reason: Message, sendLeave: boolean): void {
     this.#attempt++;
     this.#disconnect({ sendLeave });
     this.phase = 'disconnected';
     this.disconnectReason = reason;
   }
 
+  /** In the meeting without the `publish` grant (a viewer's token): say so instead of failing. */
+  #mayNotPublish(): boolean {
+    if (this.moderation.grants.publish || this.phase !== 'joined') return false;
+    this.notice = message('moderation.notice.cannotPublish');
+    return true;
+  }
+
+  /** A moderator muted us: the server already paused it; bring the controls (and P2P media) in line. */
+  async #mutedByModerator(source: MediaSource, by: Actor): Promise<void> {
+    this.notice = mutedByModeratorNotice(source, by);
+    const session = this.#inMeetingSession();
+    if (source === 'mic') {
+      this.local.setMicEnabled(false);
+      await session?.setPaused('mic', true).catch(() => undefined);
+    } else if (source === 'camera') {
+      await session?.setPaused('camera', true).catch(() => undefined);
+      this.local.turnCameraOff();
+    } else {
+      await this.#unpublishScreen();
+    }
+  }
+
   async #onDeviceLost(kind: 'mic' | 'camera'): Promise<void> {
-    this.notice = kind === 'mic' ? 'Your microphone stopped working.' : 'Your camera stopped working.';
+    this.notice = message(kind === 'mic' ? 'room.notice.deviceLost.mic' : 'room.notice.deviceLost.camera');
     await this.#session?.setPaused(kind, true).catch(() => undefined);
   }
 
+  async #unpublishScreen(): Promise<void> {
+    this.screen.stop();
+    const session = this.#session;
+    if (!session) return;
+    await Promise.all([session.unpublish('screen'), session.unpublish('screen-audio')]).catch((error: unknown) =>
+      console.warn('stopping the screen share failed', error),
+    );
+  }
+
+  /**
+   * Hot-plugging: a device in use was unplugged while others remain, so carry on with the default one;
+   * or the chosen device came back (a headset plugged in again), so return to it. The person's choice
+   * is kept either way.
+   */
+  async #followUnpluggedDevices(): Promise<void> {
+    for (const kind of ['mic', 'camera'] as const) {
+      const track = kind === 'mic' ? this.local.micTrack : this.local.cameraTrack;
+      const deviceId = track?.getSettings().deviceId;
+      const list = this.devices.listOf(kind);
+      if (!track || !deviceId || list.length === 0) continue;
+      const chosen = this.devices.chosen[kind];
+      if (chosen && chosen !== deviceId && this.devices.has(kind, chosen)) {
+        await this.chooseDevice(kind, chosen, { remember: false });
+      } else if (!this.devices.has(kind, deviceId)) {
+        const fallback = list.find((device) => device.deviceId === 'default') ?? list[0];
+        if (fallback) await this.chooseDevice(kind, fallback.deviceId, { remember: false });
+      }
+    }
+  }
+
   #closeSession(): void {
+    this.videoDemand.setSink(null);
     this.#session?.close();
     this.#session = null;
   }
@@ -248,6 +512,7 @@ export class RoomState {
   /** Ends media and signaling and forgets the remote side; local devices are left alone. */
   #disconnect({ sendLeave }: { sendLeave: boolean }): void {
     this.#closeSession();
+    this.chat.detach();
     for (const unsubscribe of this.#unsubscribers) unsubscribe();
     this.#unsubscribers = [];
     const signal = this.#signal;
@@ -259,13 +524,16 @@ export class RoomState {
     }
     this.peers = {};
     this.peerId = null;
+    this.#resumeToken = null;
+    this.#resumed = null;
+    this.mediaPath = { mode: 'sfu', p2pPeerId: null, lastEnd: null, history: [] };
+    this.speakers.reset();
+    this.ownQuality = null;
+    // The share went with the media session; a rejoin starts without it.
+    this.screen.stop();
   }
 }
 
 function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms));
-}
-
-function errorText(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
 }

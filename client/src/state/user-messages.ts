@@ -1,42 +1,60 @@
-/** Turning failures into sentences for the screen. The server's messages are safe to show as they are. */
+/**
+ * Turning failures into sentences for the screen, as messages that follow the UI language. The
+ * server's own text is safe to show as it is: it goes in as a parameter.
+ */
 import { CLOSE_CODES } from '../../../protocol/errors.js';
+import { message, type Message } from '../i18n/index.js';
 import { SignalError, type SignalCloseEvent } from '../signal/signal-error.js';
+import { LobbyDeniedError } from './lobby.js';
 
-export function describeJoinError(error: unknown): string {
+export function describeJoinError(error: unknown): Message {
+  if (error instanceof LobbyDeniedError) {
+    return error.reason ? message('lobby.denied.withReason', { reason: error.reason }) : message('lobby.denied');
+  }
   if (error instanceof SignalError) {
     switch (error.code) {
       case 'ROOM_FULL':
-        return 'This meeting is full. Try again when someone has left.';
+        return message('join.error.full');
       case 'FORBIDDEN':
-        return `You may not join this meeting. ${error.message}`;
+        return message('join.error.forbidden', { detail: error.message });
       case 'BAD_REQUEST':
-        return `The server refused to join: ${error.message}`;
+        return message('join.error.badRequest', { detail: error.message });
       case 'TIMEOUT':
-        return 'The server did not answer in time. Please try again.';
+        return message('join.error.timeout');
       case 'CONNECTION_CLOSED':
-        return `Could not connect to the server. ${error.message}`;
+        // The close code and reason are for the console (join() logs the error), not for the person.
+        return message('join.error.connection');
       default:
-        return `Could not join the meeting: ${error.message}`;
+        return message('join.error.other', { detail: error.message });
     }
   }
   // mediasoup-client's Device throws UnsupportedError in browsers it has no handler for.
   if (error instanceof Error && error.name === 'UnsupportedError') {
-    return 'This browser does not support video calls. Please use a recent Chrome, Edge, Firefox or Safari.';
+    return message('join.error.unsupportedBrowser');
   }
-  return `Could not join the meeting: ${error instanceof Error ? error.message : String(error)}`;
+  return message('join.error.other', { detail: error instanceof Error ? error.message : String(error) });
 }
 
-export function describeDisconnect(event: SignalCloseEvent): string {
+export function describeDisconnect(event: SignalCloseEvent): Message {
+  // The socket broke, and getting the session back failed: that, not the break, is the news.
+  if (event.reconnectFailed) return message('disconnect.resumeFailed');
   switch (event.code) {
+    case CLOSE_CODES.REPLACED:
+      return message('disconnect.replaced');
+    case CLOSE_CODES.REMOVED:
+      // The server's reason says by whom ("removed from the meeting by Ada").
+      return message('disconnect.removed', { reason: event.reason });
     case CLOSE_CODES.ROOM_CLOSED:
-      return 'The meeting was closed on the server (for example, its media process restarted). Rejoin to continue.';
+      return message('disconnect.roomClosed');
     case CLOSE_CODES.SHUTDOWN:
-      return 'The server is restarting.';
+      return message('disconnect.shutdown');
     case CLOSE_CODES.HEARTBEAT_TIMEOUT:
-      return 'The connection timed out.';
+      return message('disconnect.heartbeat');
     case CLOSE_CODES.PROTOCOL_ERROR:
-      return `The server ended the connection${event.reason ? `: ${event.reason}` : '.'}`;
+      return event.reason
+        ? message('disconnect.protocol', { reason: event.reason })
+        : message('disconnect.protocolNoReason');
     default:
-      return event.reason ? `The connection was lost: ${event.reason}` : 'The connection to the server was lost.';
+      return event.reason ? message('disconnect.lostWithReason', { reason: event.reason }) : message('disconnect.lost');
   }
 }

@@ -1,0 +1,166 @@
+/**
+ * Receiving only what is seen, at the size it is seen, on the SFU path: a video consumer whose tile is
+ * hidden (another page, scrolled away, tab in the background) is paused on the server, and a visible
+ * one asks for the simulcast layer that fits its tile. Requests are debounced and sent only when the
+ * wanted state changes, so resizing a window does not flood the signaling socket.
+ *
+ * It also tells when the server forwards a lower layer than the one asked for: mediasoup's bandwidth
+ * estimate drops layers when the downlink cannot carry them (the picture softens instead of freezing).
+ */
+import type { Consumer } from 'mediasoup-client/types';
+import type { SignalClient } from '../signal/signal-client.js';
+import type { VideoDemand } from './media-session.js';
+import { spatialLayerCount, spatialLayerFor } from './simulcast-layers.js';
+
+/** Let a resize or a scroll settle before asking the server. */
+const DEBOUNCE_MS = 250;
+/** A video nobody shows within this long after it arrived (e.g. on another grid page) is paused. */
+const UNSHOWN_GRACE_MS = 2000;
+/** The bandwidth estimate ramps up for a few seconds after a start or a layer switch; don't cry wolf. */
+const LIMITED_AFTER_MS = 4000;
+
+interface Tracked {
+  consumer: Consumer;
+  layerCount: number;
+  /** The sender's capture size: the size of the top layer. */
+  topLayer: { width: number; height: number } | undefined;
+  demand: VideoDemand | null;
+  /** What the server was last asked for (it starts resumed, at its default layer: the top one). */
+  paused: boolean;
+  preferredLayer: number | null;
+  /** What the server forwards now, per `consumerLayersChanged`. */
+  currentLayer: number | null;
+  producerPaused: boolean;
+  limited: boolean;
+  flushTimer: ReturnType<typeof setTimeout> | undefined;
+  limitedTimer: ReturnType<typeof setTimeout> | undefined;
+  /** Requests for one consumer run one after the other, in order. */
+  queue: Promise<unknown>;
+}
+
+export class SfuVideoDemand {
+  readonly #signal: SignalClient;
+  readonly #onLimited: (consumerId: string, limited: boolean) => void;
+  readonly #tracked = new Map<string, Tracked>();
+
+  constructor(signal: SignalClient, onLimited: (consumerId: string, limited: boolean) => void) {
+    this.#signal = signal;
+    this.#onLimited = onLimited;
+  }
+
+  /** Starts managing a new video consumer. */
+  add(consumer: Consumer, producerPaused: boolean, videoSize?: { width: number; height: number }): void {
+    const encoding = consumer.rtpParameters.encodings?.[0];
+    const entry: Tracked = {
+      consumer,
+      layerCount: consumer.kind === 'video' ? spatialLayerCount(encoding?.scalabilityMode) : 1,
+      topLayer: videoSize,
+      demand: null,
+      paused: false,
+      preferredLayer: null,
+      currentLayer: null,
+      producerPaused,
+      limited: false,
+      flushTimer: undefined,
+      limitedTimer: undefined,
+      queue: Promise.resolve(),
+    };
+    this.#tracked.set(consumer.id, entry);
+    // Nothing shows it yet; if nothing does soon, stop it flowing.
+    entry.flushTimer = setTimeout(() => this.#flush(entry), UNSHOWN_GRACE_MS);
+  }
+
+  set(consumerId: string, demand: VideoDemand): void {
+    const entry = this.#tracked.get(consumerId);
+    if (!entry) return;
+    entry.demand = demand;
+    clearTimeout(entry.flushTimer);
+    entry.flushTimer = setTimeout(() => this.#flush(entry), DEBOUNCE_MS);
+  }
+
+  layersChanged(consumerId: string, spatialLayer: number | null): void {
+    const entry = this.#tracked.get(consumerId);
+    if (!entry) return;
+    entry.currentLayer = spatialLayer;
+    this.#updateLimited(entry);
+  }
+
+  producerPausedChanged(consumerId: string, paused: boolean): void {
+    const entry = this.#tracked.get(consumerId);
+    if (!entry) return;
+    entry.producerPaused = paused;
+    this.#updateLimited(entry);
+  }
+
+  remove(consumerId: string): void {
+    const entry = this.#tracked.get(consumerId);
+    if (!entry) return;
+    clearTimeout(entry.flushTimer);
+    clearTimeout(entry.limitedTimer);
+    this.#tracked.delete(consumerId);
+  }
+
+  close(): void {
+    for (const id of [...this.#tracked.keys()]) this.remove(id);
+  }
+
+  #flush(entry: Tracked): void {
+    entry.flushTimer = undefined;
+    if (entry.consumer.closed || !this.#tracked.has(entry.consumer.id)) return;
+    const demand = entry.demand;
+    const wantPaused = !demand?.visible;
+    const wantLayer = demand && entry.layerCount > 1 ? spatialLayerFor(demand.width, demand.height, entry.layerCount, entry.topLayer) : null;
+    const consumerId = entry.consumer.id;
+    if (wantPaused !== entry.paused) {
+      entry.paused = wantPaused;
+      if (wantPaused) {
+        entry.consumer.pause();
+        this.#enqueue(entry, () => this.#signal.request('pauseConsumer', { consumerId }));
+      } else {
+        entry.consumer.resume();
+        this.#enqueue(entry, () => this.#signal.request('resumeConsumer', { consumerId }));
+      }
+    }
+    // Layers are chosen while visible only; a paused consumer keeps its last choice for its return.
+    if (!wantPaused && wantLayer !== null && wantLayer !== entry.preferredLayer) {
+      entry.preferredLayer = wantLayer;
+      this.#enqueue(entry, () => this.#signal.request('setConsumerPreferredLayers', { consumerId, spatialLayer: wantLayer }));
+    }
+    this.#updateLimited(entry);
+  }
+
+  #updateLimited(entry: Tracked): void {
+    // Held back = visible, sent, a layer asked for, and the server forwards less (or nothing).
+    const heldBack =
+      !entry.paused &&
+      !entry.producerPaused &&
+      entry.preferredLayer !== null &&
+      (entry.currentLayer === null || entry.currentLayer < entry.preferredLayer);
+    if (!heldBack) {
+      clearTimeout(entry.limitedTimer);
+      entry.limitedTimer = undefined;
+      this.#setLimited(entry, false);
+      return;
+    }
+    if (entry.limited || entry.limitedTimer) return;
+    entry.limitedTimer = setTimeout(() => {
+      entry.limitedTimer = undefined;
+      if (this.#tracked.get(entry.consumer.id) === entry) this.#setLimited(entry, true);
+    }, LIMITED_AFTER_MS);
+  }
+
+  #setLimited(entry: Tracked, limited: boolean): void {
+    if (entry.limited === limited) return;
+    entry.limited = limited;
+    this.#onLimited(entry.consumer.id, limited);
+  }
+
+  #enqueue(entry: Tracked, request: () => Promise<unknown>): void {
+    entry.queue = entry.queue
+      .then(() => (entry.consumer.closed ? undefined : request()))
+      .catch((error: unknown) => {
+        // The consumer closed meanwhile (NOT_FOUND) or the socket dropped: nothing left to adjust.
+        if (!entry.consumer.closed) console.warn('adjusting a received video failed', error);
+      });
+  }
+}
