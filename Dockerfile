@@ -4,20 +4,25 @@
 # The build runs scripts/setup.sh, the same script CI and `npm start` run: it installs the Debian
 # packages (as root, here), runs `npm ci`, builds the mediasoup worker offline, then the server and the
 # client. It runs twice: first with --deps-only in a layer that depends only on the lock file and the
-# scripts, so a source change rebuilds the app in seconds and never the worker (about 3.5 min).
+# scripts, so a source change rebuilds the app in seconds and never the worker (about 3.5 min). The
+# worker binary and npm's downloads are also kept in build caches (BuildKit / buildah cache mounts):
+# a change to the scripts or the lock file reruns that layer, but does not build the worker again.
 ARG NODE_IMAGE=docker.io/library/node:20-bookworm-slim
 
 FROM ${NODE_IMAGE} AS build
-# The worker cache lives in the layer, so the second setup.sh run finds the worker built by the first.
+# build-worker.sh caches the binary here (a cache mount in both setup.sh steps).
 ENV SHOUWANG_CACHE_DIR=/build-cache
 WORKDIR /src
 COPY package.json package-lock.json .npmrc ./
 COPY scripts/setup.sh scripts/build-worker.sh scripts/worker-runtime-packages.sh scripts/
-RUN bash scripts/setup.sh --deps-only \
+RUN --mount=type=cache,id=shouwang-worker,target=/build-cache \
+    --mount=type=cache,id=shouwang-npm,target=/root/.npm \
+    bash scripts/setup.sh --deps-only \
  && bash scripts/worker-runtime-packages.sh >/worker-runtime-packages.txt
 COPY . .
 # Then only what runs: production npm packages, and of the worker only its binary (not its C++ sources).
-RUN bash scripts/setup.sh \
+RUN --mount=type=cache,id=shouwang-worker,target=/build-cache \
+    bash scripts/setup.sh \
  && npm prune --omit=dev --no-audit --no-fund \
  && find node_modules/mediasoup/worker -mindepth 1 -maxdepth 1 ! -name out -exec rm -rf {} + \
  && find node_modules/mediasoup/worker/out/Release -mindepth 1 -maxdepth 1 ! -name mediasoup-worker -exec rm -rf {} +

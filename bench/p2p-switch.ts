@@ -47,6 +47,13 @@ function percentile(values: number[], p: number): number {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** Saved after every round too, so a run cut short by a busy machine still leaves its numbers. */
+function writeResults(results: object): void {
+  fs.mkdirSync(path.join(here, 'results'), { recursive: true });
+  const load = os.loadavg().map((l) => l.toFixed(1)).join(' ');
+  fs.writeFileSync(path.join(here, 'results', 'p2p-switch.json'), JSON.stringify({ at: new Date().toISOString(), load, ...results }, null, 2));
+}
+
 /** Longest frame gap on `person`'s tile of `other` between two marks of the page clock. */
 async function gapBetween(person: Person, other: Person, from: number, to: number): Promise<number> {
   const times = (await frameTimesOf(person.page, other.peerId, from)).filter((at) => at <= to);
@@ -137,7 +144,7 @@ async function switchTrials(browser: TestBrowser) {
       }
 
       // SFU -> P2P: Carol leaves (the pair goes P2P after the switch-back delay).
-      await carolPage.getByTestId('leave-button').click();
+      await carolPage.getByTestId('leave-button').click({ timeout: TIMEOUT });
       await waitFor(() => carolPage.getByTestId('left-screen').isVisible(), { timeout: TIMEOUT, message: 'Carol left' });
       from = await Promise.all(pair.map((person) => pageNow(person.page)));
       started = Date.now();
@@ -147,6 +154,7 @@ async function switchTrials(browser: TestBrowser) {
       for (const [index, person] of pair.entries()) {
         toP2P.push(await gapBetween(person, other(person), from[index]!, await pageNow(person.page)));
       }
+      writeResults({ partial: true, rounds: round + 1, toSfu, toP2P, baseline, switchDurations });
       t.comment(`round ${round + 1}: gaps to SFU ${toSfu.slice(-2).map(Math.round).join('/')} ms, to P2P ${toP2P.slice(-2).map(Math.round).join('/')} ms, baseline ${baseline.slice(-2).map(Math.round).join('/')} ms`);
     }
   } finally {
@@ -158,9 +166,10 @@ async function switchTrials(browser: TestBrowser) {
 t.test('P2P switch benchmark', async (t) => {
   const loadBefore = os.loadavg();
   const browser = await launchBrowser(t, { fakeMedia: 'file' });
+  // Switches first: the headline numbers, if a busy machine cuts the run short.
+  const switches = await switchTrials(browser);
   const sfuJoin = await joinTrials(browser, false);
   const p2pJoin = await joinTrials(browser, true);
-  const switches = await switchTrials(browser);
   const loadAfter = os.loadavg();
 
   const row = (label: string, values: number[]) =>
@@ -179,10 +188,6 @@ t.test('P2P switch benchmark', async (t) => {
   ].join('\n');
   const context = `${os.cpus().length} cores, load average ${loadBefore.map((l) => l.toFixed(1)).join(' ')} before, ${loadAfter.map((l) => l.toFixed(1)).join(' ')} after; Chromium ${browser.browser.version()}; fake camera 640x360 at 20 fps (one frame every 50 ms)`;
   t.comment(`\n${table}\n\n${context}`);
-  fs.mkdirSync(path.join(here, 'results'), { recursive: true });
-  fs.writeFileSync(
-    path.join(here, 'results', 'p2p-switch.json'),
-    JSON.stringify({ at: new Date().toISOString(), context, sfuJoin, p2pJoin, switches }, null, 2),
-  );
+  writeResults({ context, sfuJoin, p2pJoin, switches });
   t.pass('benchmark ran');
 });

@@ -135,7 +135,10 @@ EOF
 }
 
 make_coturn() {
-  if (( ! FORCE )) && have_image "$COTURN_IMAGE"; then
+  # Bump when the recipe below changes: a cached image of an older recipe is rebuilt.
+  local recipe=2
+  if (( ! FORCE )) && have_image "$COTURN_IMAGE" \
+    && [[ "$(podman image inspect -f '{{ index .Labels "shouwang.coturn" }}' "$COTURN_IMAGE" 2>/dev/null)" == "$recipe" ]]; then
     say "$COTURN_IMAGE: cached"
     return
   fi
@@ -153,11 +156,13 @@ EOF
   cat >"$ctx/Containerfile" <<EOF
 FROM $DEBIAN_IMAGE
 RUN apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends coturn \\
- && rm -rf /var/lib/apt/lists/*
+ && apt-get clean && rm -rf /var/lib/apt/lists/* /var/cache/apt/*.bin \\
+ && mkdir -p /var/lib/turn && chown nobody:nogroup /var/lib/turn
 COPY --chmod=755 docker-entrypoint.sh /usr/local/bin/docker-entrypoint.sh
 USER nobody:nogroup
 EXPOSE 3478 3478/udp
 ENTRYPOINT ["docker-entrypoint.sh"]
+LABEL shouwang.coturn=$recipe
 CMD ["-n", "--log-file=stdout"]
 EOF
   say "building $COTURN_IMAGE (Debian's coturn)"

@@ -1,6 +1,6 @@
 /**
  * The one place that decides whether a peer may post to the room's chat. Every path (data channel,
- * `sendChat`) goes through `RoomChat.accept`, which asks here before anything is stamped or relayed.
+ * `sendChat`) goes through `RoomChat.post`, which asks here before anything is stamped or relayed.
  */
 import type { ChatKind } from '../../protocol/chat.js';
 import type { Peer } from '../rooms/peer.js';

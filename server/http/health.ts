@@ -8,7 +8,8 @@
 import type { FastifyInstance } from 'fastify';
 
 export async function healthRoutes(app: FastifyInstance): Promise<void> {
-  app.get('/healthz', async (_request, reply) => {
+  // Probes poll these every few seconds: not worth a log line each.
+  app.get('/healthz', { logLevel: 'warn' }, async (_request, reply) => {
     const live = app.media.slots.filter((slot) => !slot.worker.died && !slot.worker.closed).length;
     const draining = !app.rooms.accepting;
     const status = draining ? 'draining' : live === app.config.workers ? 'ok' : 'degraded';
@@ -22,5 +23,5 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
     });
   });
 
-  app.get('/healthz/live', async (_request, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }));
+  app.get('/healthz/live', { logLevel: 'warn' }, async (_request, reply) => reply.header('cache-control', 'no-store').send({ status: 'ok' }));
 }

@@ -26,7 +26,7 @@ export const metricsPlugin = fp(
     const signaling = new SignalingMetrics(registry);
     app.decorate('metrics', { registry, signaling });
 
-    app.get('/metrics', async (_request, reply) => {
+    app.get('/metrics', { logLevel: 'warn' }, async (_request, reply) => {
       const body = await registry.metrics();
       return reply.header('cache-control', 'no-store').type(registry.contentType).send(body);
     });

@@ -50,6 +50,8 @@ const browser = await launchBrowser(t, { fakeMedia: 'file' });
 /** A page that fails the test if anything in it opens a dialog (an injected `alert` would). */
 async function newPage(name: string): Promise<Page> {
   const page = await browser.newPage(name);
+  // Clicks and fills wait for a page that is busy decoding video on a loaded machine.
+  page.setDefaultTimeout(TIMEOUT);
   page.on('dialog', (dialog) => {
     t.fail(`${name}: a dialog opened (${dialog.type()}: ${dialog.message()}) - message text was executed`);
     void dialog.dismiss();
@@ -66,8 +68,8 @@ const tileOf = (page: Page, peerId: string) => page.locator(`[data-testid="tile"
 
 t.test('the chat panel: hostile text stays text, links are safe, unread count, late joiner history, hands, reactions', async (t) => {
   const room = 'chat-ui';
-  const ada = await joinRoom(await newPage('Ada'), server.url, room, 'Ada');
-  const bo = await joinRoom(await newPage('Bo'), server.url, room, 'Bo');
+  const ada = await joinRoom(await newPage('Ada'), server.url, room, 'Ada', TIMEOUT);
+  const bo = await joinRoom(await newPage('Bo'), server.url, room, 'Bo', TIMEOUT);
 
   const hostile = '<img src=x onerror=alert(1)><script>alert(2)</script>';
   const withLinks = 'docs: https://example.org/a?b=1&c=2. not a link: javascript:alert(3) (see http://example.com/x)';
@@ -119,7 +121,7 @@ t.test('the chat panel: hostile text stays text, links are safe, unread count, l
   });
 
   // Cy comes late: the history and Ada's hand are there at once.
-  const cy = await joinRoom(await newPage('Cy'), server.url, room, 'Cy');
+  const cy = await joinRoom(await newPage('Cy'), server.url, room, 'Cy', TIMEOUT);
   await waitFor(async () => (await chatOf(cy.page)).length === 2, { timeout: TIMEOUT, message: 'Cy has the two lines of history' });
   const history = await chatOf(cy.page);
   t.same(history.map((line) => [line.senderName, line.text]), [['Ada', hostile], ['Ada', withLinks]], 'the late joiner sees the history, in order, with names');
@@ -139,8 +141,8 @@ t.test('the chat panel: hostile text stays text, links are safe, unread count, l
 
 t.test('messages across P2P -> SFU -> P2P arrive exactly once, in per-sender order', async (t) => {
   const room = 'chat-p2p';
-  const dee = await joinRoom(await newPage('Dee'), server.url, room, 'Dee');
-  const eve = await joinRoom(await newPage('Eve'), server.url, room, 'Eve');
+  const dee = await joinRoom(await newPage('Dee'), server.url, room, 'Dee', TIMEOUT);
+  const eve = await joinRoom(await newPage('Eve'), server.url, room, 'Eve', TIMEOUT);
   const pair = [dee, eve];
   const hasCoordinator = await dee.page.evaluate(() => typeof (globalThis as Hooked).__shouwang?.mode === 'string');
   if (!hasCoordinator) {
@@ -164,7 +166,7 @@ t.test('messages across P2P -> SFU -> P2P arrive exactly once, in per-sender ord
 
   // Fay joins: the pair goes back to the SFU; lines are sent while the switch is under way.
   const fayPage = await newPage('Fay');
-  const fayJoining = joinRoom(fayPage, server.url, room, 'Fay');
+  const fayJoining = joinRoom(fayPage, server.url, room, 'Fay', TIMEOUT);
   await burst('to-sfu', 4);
   const fay = await fayJoining;
   await burst('joining', 2);

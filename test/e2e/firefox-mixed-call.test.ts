@@ -23,6 +23,9 @@ import { startServer } from '../helpers/server.js';
 import { canCreateTestNetwork, createTestNetwork, secureOriginArgs, secureOriginPrefs } from '../helpers/test-network.js';
 import { waitFor } from '../helpers/wait.js';
 
+// Browsers on a shared 2-core machine: far slower than tap's per-file default.
+t.setTimeout(420_000);
+
 const TIMEOUT = 45_000;
 
 interface SelectedPair {

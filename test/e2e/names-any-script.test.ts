@@ -13,6 +13,9 @@ import { screenshotPath } from '../helpers/screenshots.js';
 import { startServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 
+// Browsers on a shared 2-core machine: far slower than tap's per-file default.
+t.setTimeout(300_000);
+
 const ROOM = 'names';
 const MAX_NAME = 64;
 const NAMES = {
@@ -95,6 +98,7 @@ t.test('every name shows exactly as typed, in its own direction, on every page',
     }
     if (viewer !== people.emoji) {
       await waitFor(async () => (await namesShownOn(viewer.raw))[people.emoji.peerId]?.initial === '👩🏽‍💻', {
+        timeout: 30_000,
         message: `${viewer.page.label}: the emoji person's avatar initial is the whole emoji 👩🏽‍💻`,
       });
     }

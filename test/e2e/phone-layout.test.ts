@@ -14,6 +14,9 @@ import { screenshotPath } from '../helpers/screenshots.js';
 import { startServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 
+// Browsers on a shared 2-core machine: far slower than tap's per-file default.
+t.setTimeout(420_000);
+
 const PHONE = { width: 375, height: 667 };
 const ROOM = 'phone-layout';
 // Apple and Google both ask for touch targets of about 44-48 CSS px; 40 leaves room for rounding.

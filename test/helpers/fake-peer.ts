@@ -55,6 +55,9 @@ export class FakePeer {
   mediaRestarts = 0;
   /** Why catching up after a resume failed, if it did. */
   recoveryError: unknown;
+  /** Consumers being set up (id -> peer id), and those of them cancelled meanwhile. */
+  readonly #settingUp = new Map<string, string>();
+  readonly #cancelled = new Set<string>();
   sendTransport: Transport | undefined;
   recvTransport: Transport | undefined;
 
@@ -72,10 +75,12 @@ export class FakePeer {
       signal.on(method, (data) => (this.notifications[method] as unknown[]).push(data));
     }
     signal.on('consumerClosed', ({ consumerId }) => {
+      if (this.#settingUp.has(consumerId)) this.#cancelled.add(consumerId);
       this.consumers.get(consumerId)?.consumer.close();
       this.consumers.delete(consumerId);
     });
     signal.on('peerLeft', ({ peerId }) => {
+      for (const [id, owner] of this.#settingUp) if (owner === peerId) this.#cancelled.add(id);
       for (const [id, remote] of this.consumers) if (remote.info.peerId === peerId) this.consumers.delete(id);
     });
   }
@@ -121,12 +126,19 @@ export class FakePeer {
   async setUpMedia(): Promise<void> {
     this.signal.handle('newConsumer', async (info) => {
       if (!this.recvTransport) throw new Error('no receive transport');
+      this.#settingUp.set(info.consumerId, info.peerId);
       const consumer = await this.recvTransport.consume({
         id: info.consumerId,
         producerId: info.producerId,
         kind: info.kind,
         rtpParameters: info.rtpParameters,
       });
+      this.#settingUp.delete(info.consumerId);
+      // Closed by the server, or its peer left, while it was being set up: it must not linger here.
+      if (this.#cancelled.delete(info.consumerId)) {
+        consumer.close();
+        throw new Error('the consumer was closed while it was set up');
+      }
       this.consumers.set(info.consumerId, { consumer, info });
       return {};
     });
@@ -172,6 +184,7 @@ export class FakePeer {
     // Right away, before any `newConsumer` sent after the answer is handled: drop what the server no
     // longer has (consumers made after the answer are not in its list, and must stay).
     const live = new Set(resumed.consumers.map((c) => c.consumerId));
+    for (const id of this.#settingUp.keys()) if (!live.has(id)) this.#cancelled.add(id);
     for (const [id, remote] of this.consumers) {
       if (!live.has(id)) {
         remote.consumer.close();

@@ -59,7 +59,7 @@ export async function openRoom(page: Page, baseUrl: string, roomId: string, name
 
 /** Clicks Join on the pre-join screen and waits until the page is in the room. */
 export async function clickJoin(page: Page, name: string, timeout = 30_000): Promise<Person> {
-  await page.getByTestId('join-button').click();
+  await page.getByTestId('join-button').click({ timeout });
   const peerId = await waitFor(
     async () => {
       const error = page.getByTestId('error-message');

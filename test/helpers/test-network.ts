@@ -93,11 +93,14 @@ export function createTestNetwork(t: Test): TestNetwork {
   const namespace = `${PREFIX}${pid}`;
   const hostInterface = `${PREFIX}${pid}h`;
   const namespaceInterface = `${PREFIX}${pid}n`;
-  // A /30 of 10.213.0.0/16 (private, unused here) per process: .1 host end, .2 namespace end.
-  const block = (pid % 16_000) * 4;
-  const prefix = `10.213.${Math.floor(block / 256)}`;
-  const hostIp = `${prefix}.${(block % 256) + 1}`;
-  const namespaceIp = `${prefix}.${(block % 256) + 2}`;
+  // A /30 of 10.213.0.0/16 (private, unused here) per process: .1 host end, .2 namespace end. Picked
+  // from the pid, moving on if another test process already holds it.
+  const inUse = ip('-o', 'addr', 'show');
+  let block = (pid % 16_000) * 4;
+  const addressOf = (offset: number) => `10.213.${Math.floor(block / 256)}.${(block % 256) + offset}`;
+  while (inUse.includes(` ${addressOf(1)}/`)) block = (block + 4) % 64_000;
+  const hostIp = addressOf(1);
+  const namespaceIp = addressOf(2);
   const wrapperDir = fs.mkdtempSync(path.join(os.tmpdir(), 'shouwang-netns-'));
   const chromiumInNamespace = path.join(wrapperDir, 'chromium');
 

@@ -155,7 +155,10 @@ t.test(`${CYCLES} join/leave cycles leave nothing behind and memory stays flat`,
   t.pass(`workers hold exactly the baseline: ${JSON.stringify(baseline)}`);
   t.same([...server.app.rooms.rooms.keys()], ['stay'], 'no churn room is left open');
   t.equal(server.app.rooms.rooms.get('stay')?.peers.size, 2, 'and only the stayers are in the room');
-  t.ok(stayers.every((s) => s.consumers.size === 2), "the stayers' consumers of each other are intact");
+  // Exactly each other's two tracks, on the server and in the clients: no consumer of a churner lingers.
+  const stay = server.app.rooms.rooms.get('stay')!;
+  t.ok([...stay.peers.values()].every((peer) => peer.consumers.size === 2), "on the server, each stayer consumes only the other's two tracks");
+  t.same(stayers.map((s) => s.consumers.size), [2, 2], "and each stayer's client holds exactly those consumers");
   t.equal(stayers[0]!.notifications.peerJoined.length - stayers[0]!.notifications.peerLeft.length, 1, 'every churner that joined, left');
 
   const after = memory();

@@ -23,6 +23,8 @@ import { Emitter } from '../util/emitter.js';
 import { TokenBucket } from '../util/token-bucket.js';
 import type { ChatLink } from './chat-link.js';
 import { newChatId } from './chat-id.js';
+import { RaisedHands } from './raised-hands.js';
+import { SeqGaps } from './seq-gaps.js';
 import { ChatTimeline, entryKey, type ChatEntry } from './chat-timeline.js';
 import { isValidChatText, readPeerFrame, readServerFrame, toStamped } from './chat-wire.js';
 
@@ -39,7 +41,7 @@ const REMEMBERED_EVENTS = 2000;
 /** Refusals that are final: sending the same message again would be refused again. */
 const FINAL_REFUSALS: readonly ErrorCode[] = ['BAD_REQUEST', 'TOO_LARGE', 'RATE_LIMITED', 'FORBIDDEN'];
 
-export type SendProblem = 'empty' | 'tooLong' | 'tooFast' | 'closed';
+export type SendProblem = 'empty' | 'tooLong' | 'tooFast' | 'forbidden' | 'closed';
 export type SendResult = { ok: true } | { ok: false; problem: SendProblem };
 
 export interface ChatClientEvents {
@@ -67,19 +69,16 @@ export interface ChatClientOptions {
   selfId: string;
   /** The display name of a peer, for direct (P2P) copies that arrive before the server's. */
   nameOf: (peerId: string) => string;
+  /**
+   * Whether this participant may post chat lines (its `chat` grant). Checked before a line goes out
+   * on any path: the server would refuse it, but a P2P copy would already have reached the other side.
+   */
+  mayChat?: () => boolean;
 }
 
 interface Pending {
   message: OutgoingChatMessage;
   lastSentAt: number;
-}
-
-interface HandRecord {
-  raised: boolean;
-  /** The sender's own counter of the event that set it (0: known only from a snapshot). */
-  senderSeq: number;
-  /** The server's number of that event, or of the snapshot; null for a direct copy only. */
-  seq: number | null;
 }
 
 export class ChatClient {
@@ -88,9 +87,10 @@ export class ChatClient {
   readonly #signal: SignalClient;
   readonly #selfId: string;
   readonly #nameOf: (peerId: string) => string;
+  readonly #mayChat: () => boolean;
   readonly #links = new Map<ChatLink, () => void>();
   readonly #outbox = new Map<string, Pending>();
-  readonly #hands = new Map<string, HandRecord>();
+  readonly #hands = new RaisedHands();
   readonly #seenEvents = new Set<string>();
   readonly #peerBuckets = new WeakMap<ChatLink, TokenBucket>();
   readonly #unsubscribers: Array<() => void> = [];
@@ -98,9 +98,7 @@ export class ChatClient {
   #limits = DEFAULT_LIMITS;
   #bucket = new TokenBucket(DEFAULT_LIMITS);
   #senderSeq = 0;
-  /** Every server number up to this one has been seen (or is known to be lost for good). */
-  #caughtUpTo = 0;
-  readonly #seqsAhead = new Set<number>();
+  readonly #gaps = new SeqGaps();
   #gapTimer: ReturnType<typeof setTimeout> | null = null;
   #catchingUp = false;
   #closed = false;
@@ -113,6 +111,7 @@ export class ChatClient {
     this.#signal = options.signal;
     this.#selfId = options.selfId;
     this.#nameOf = options.nameOf;
+    this.#mayChat = options.mayChat ?? (() => true);
     this.#unsubscribers.push(
       options.signal.on('chatMessage', (data) => {
         const message = toStamped(data);
@@ -130,7 +129,7 @@ export class ChatClient {
   }
 
   get raisedHands(): ReadonlySet<string> {
-    return new Set([...this.#hands].filter(([, record]) => record.raised).map(([peerId]) => peerId));
+    return this.#hands.raised();
   }
 
   /** How copies arrived (tests and the debug view read it). */
@@ -168,6 +167,7 @@ export class ChatClient {
     const text = rawText.trim();
     if (text.length === 0) return { ok: false, problem: 'empty' };
     if (utf8Length(text) > this.#limits.maxTextBytes || !isValidChatText(text)) return { ok: false, problem: 'tooLong' };
+    if (!this.#mayChat()) return { ok: false, problem: 'forbidden' };
     const paced = this.#pace();
     if (!paced.ok) return paced;
     const message: OutgoingChatMessage = { id: newChatId(), senderSeq: ++this.#senderSeq, kind: 'chat', text };
@@ -180,6 +180,7 @@ export class ChatClient {
   retry(key: string): SendResult {
     const entry = this.timeline.get(key);
     if (!entry || !entry.mine || entry.status !== 'failed') return { ok: false, problem: 'closed' };
+    if (!this.#mayChat()) return { ok: false, problem: 'forbidden' };
     const paced = this.#pace();
     if (!paced.ok) return paced;
     this.timeline.setStatus(key, 'sending');
@@ -208,7 +209,7 @@ export class ChatClient {
 
   /** A peer left: its hand comes down (its lines stay). */
   forgetPeer(peerId: string): void {
-    if (this.#hands.delete(peerId)) this.events.emit('hands', this.raisedHands);
+    if (this.#hands.forget(peerId)) this.events.emit('hands', this.raisedHands);
   }
 
   /**
@@ -390,28 +391,13 @@ export class ChatClient {
       if (this.timeline.setStatus(entryKey(this.#selfId, pending.message.id), 'failed', rejection)) this.#emitTimeline();
     } else if (pending?.message.kind === 'hand') {
       // The hand did not go up (or down) for the others: show the truth.
-      const record = this.#hands.get(this.#selfId);
-      if (record && record.senderSeq === pending.message.senderSeq) {
-        record.raised = !pending.message.raised;
-        this.events.emit('hands', this.raisedHands);
-      }
+      if (this.#hands.revert(this.#selfId, pending.message.senderSeq)) this.events.emit('hands', this.raisedHands);
     }
     this.events.emit('refused', { kind, rejection });
   }
 
   #applyHand(peerId: string, raised: boolean, senderSeq: number, seq: number | null): void {
-    const record = this.#hands.get(peerId);
-    if (record) {
-      // Older news than what is known: a server copy of an earlier event, or a repeat.
-      if (seq !== null && record.seq !== null && seq <= record.seq) return;
-      if (senderSeq <= record.senderSeq) {
-        if (seq !== null) record.seq = seq;
-        return;
-      }
-    }
-    const changed = record?.raised !== raised;
-    this.#hands.set(peerId, { raised, senderSeq, seq });
-    if (changed) this.events.emit('hands', this.raisedHands);
+    if (this.#hands.apply(peerId, raised, senderSeq, seq)) this.events.emit('hands', this.raisedHands);
   }
 
   #showReaction(peerId: string, emoji: Reaction, key: string): void {
@@ -425,17 +411,11 @@ export class ChatClient {
   }
 
   #noteSeq(seq: number): void {
-    if (seq <= this.#caughtUpTo) return;
-    if (seq === this.#caughtUpTo + 1) {
-      this.#caughtUpTo = seq;
-      while (this.#seqsAhead.delete(this.#caughtUpTo + 1)) this.#caughtUpTo++;
-      return;
-    }
-    this.#seqsAhead.add(seq);
+    if (!this.#gaps.note(seq)) return;
     // Copies on two paths can cross: wait a moment before deciding something was lost.
     this.#gapTimer ??= setTimeout(() => {
       this.#gapTimer = null;
-      if (this.#seqsAhead.size > 0) void this.#catchUp();
+      if (this.#gaps.hasGap) void this.#catchUp();
     }, GAP_WAIT_MS);
   }
 
@@ -443,7 +423,7 @@ export class ChatClient {
     if (this.#catchingUp || this.#closed || this.#signal.closed) return;
     this.#catchingUp = true;
     try {
-      const snapshot = await this.#signal.request('chatState', { afterSeq: this.#caughtUpTo });
+      const snapshot = await this.#signal.request('chatState', { afterSeq: this.#gaps.caughtUpTo });
       this.#applySnapshot(snapshot);
     } catch (error) {
       console.warn('chat: could not catch up', error);
@@ -454,8 +434,10 @@ export class ChatClient {
 
   #applySnapshot(snapshot: ChatSnapshot): void {
     if (this.#closed) return;
-    this.#limits = snapshot.limits;
-    this.#bucket = new TokenBucket(snapshot.limits);
+    const { burst, perSecond, maxTextBytes } = snapshot.limits;
+    // A new bucket only for new limits: a catch-up must not refill the pace.
+    if (burst !== this.#limits.burst || perSecond !== this.#limits.perSecond) this.#bucket = new TokenBucket({ burst, perSecond });
+    this.#limits = { burst, perSecond, maxTextBytes };
     let changed = false;
     for (const raw of snapshot.messages) {
       const message = toStamped(raw);
@@ -465,25 +447,10 @@ export class ChatClient {
       if (message.kind === 'chat' && this.timeline.upsertStamped(message, this.#selfId)) changed = true;
     }
     if (changed) this.#emitTimeline();
-    this.#applyHandSnapshot(new Set(snapshot.raisedHands), snapshot.latestSeq);
+    if (this.#hands.applySnapshot(new Set(snapshot.raisedHands), snapshot.latestSeq)) this.events.emit('hands', this.raisedHands);
     // Anything up to latestSeq that history does not hold is a hand (now in the snapshot), a
     // reaction (gone by now anyway) or a line older than the history: nothing more to fetch.
-    if (snapshot.latestSeq > this.#caughtUpTo) this.#caughtUpTo = snapshot.latestSeq;
-    for (const seq of this.#seqsAhead) if (seq <= this.#caughtUpTo) this.#seqsAhead.delete(seq);
-    while (this.#seqsAhead.delete(this.#caughtUpTo + 1)) this.#caughtUpTo++;
-  }
-
-  #applyHandSnapshot(raised: Set<string>, latestSeq: number): void {
-    let changed = false;
-    for (const peerId of new Set([...raised, ...this.#hands.keys()])) {
-      const record = this.#hands.get(peerId);
-      // Newer than the snapshot (a later server copy, or a direct copy the server has yet to stamp).
-      if (record && (record.seq === null || record.seq > latestSeq)) continue;
-      const up = raised.has(peerId);
-      if (record?.raised !== up) changed = true;
-      this.#hands.set(peerId, { raised: up, senderSeq: record?.senderSeq ?? 0, seq: latestSeq });
-    }
-    if (changed) this.events.emit('hands', this.raisedHands);
+    this.#gaps.caughtUp(snapshot.latestSeq);
   }
 
   #count(via: ChatVia, first: boolean): void {

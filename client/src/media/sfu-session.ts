@@ -70,6 +70,12 @@ export class SfuSession implements MediaSession {
   readonly #iceServers: RTCIceServer[];
   readonly #producers = new Map<LocalSource, Producer<ProducerAppData>>();
   readonly #consumers = new Map<string, Consumer<ConsumerAppData>>();
+  /**
+   * Consumers being set up (`newConsumer` answered only once done), by id, with their peer: the server
+   * may close one (its producer stopped) or its peer may leave meanwhile, and such a consumer must not
+   * appear afterwards as a frozen tile or a ghost participant.
+   */
+  readonly #settingUp = new Map<string, { peerId: string; cancelled: boolean }>();
   readonly #unsubscribers: Array<() => void> = [];
   readonly #videoDemand: SfuVideoDemand;
   /** Sources the person muted; kept apart from `#suspended` (P2P), and both pause the producer. */
@@ -307,6 +313,8 @@ export class SfuSession implements MediaSession {
     // At once, before any message sent after the answer is handled: consumers made after it are not
     // in its list, and must stay.
     const live = new Map(session.consumers.map((consumer) => [consumer.consumerId, consumer]));
+    // Being set up when the socket broke: the answer could not reach the server, which closed it.
+    for (const [consumerId, setup] of this.#settingUp) if (!live.has(consumerId)) setup.cancelled = true;
     for (const consumerId of [...this.#consumers.keys()]) {
       const known = live.get(consumerId);
       if (!known) this.#closeConsumer(consumerId);
@@ -328,6 +336,7 @@ export class SfuSession implements MediaSession {
   }
 
   removePeer(peerId: string): void {
+    for (const setup of this.#settingUp.values()) if (setup.peerId === peerId) setup.cancelled = true;
     for (const consumer of [...this.#consumers.values()]) {
       if (consumer.appData.peerId === peerId) this.#closeConsumer(consumer.id);
     }
@@ -377,18 +386,25 @@ export class SfuSession implements MediaSession {
 
   async #consume(data: NewConsumer): Promise<void> {
     if (this.#closed) throw new Error('the media session is closed');
-    const consumer = await this.#recvTransport.consume<ConsumerAppData>({
-      id: data.consumerId,
-      producerId: data.producerId,
-      kind: data.kind,
-      rtpParameters: data.rtpParameters,
-      // Tracks sharing a stream id are played in sync (lip sync of a peer's mic and camera).
-      streamId: `${data.peerId}-${data.source.startsWith('screen') ? 'screen' : 'user'}`,
-      appData: { peerId: data.peerId, source: data.source },
-    });
-    if (this.#closed) {
+    const setup = { peerId: data.peerId, cancelled: false };
+    this.#settingUp.set(data.consumerId, setup);
+    let consumer: Consumer<ConsumerAppData>;
+    try {
+      consumer = await this.#recvTransport.consume<ConsumerAppData>({
+        id: data.consumerId,
+        producerId: data.producerId,
+        kind: data.kind,
+        rtpParameters: data.rtpParameters,
+        // Tracks sharing a stream id are played in sync (lip sync of a peer's mic and camera).
+        streamId: `${data.peerId}-${data.source.startsWith('screen') ? 'screen' : 'user'}`,
+        appData: { peerId: data.peerId, source: data.source },
+      });
+    } finally {
+      this.#settingUp.delete(data.consumerId);
+    }
+    if (this.#closed || setup.cancelled) {
       consumer.close();
-      throw new Error('the media session closed while consuming');
+      throw new Error(this.#closed ? 'the media session closed while consuming' : 'the consumer was closed while it was set up');
     }
     this.#consumers.set(consumer.id, consumer);
     consumer.on('transportclose', () => this.#consumers.delete(consumer.id));
@@ -405,6 +421,8 @@ export class SfuSession implements MediaSession {
   }
 
   #closeConsumer(consumerId: string): void {
+    const setup = this.#settingUp.get(consumerId);
+    if (setup) setup.cancelled = true;
     const consumer = this.#consumers.get(consumerId);
     if (!consumer) return;
     this.#consumers.delete(consumerId);

@@ -273,24 +273,32 @@ export class SignalClient {
         return;
       }
       case 'request':
-        void this.#answer(message.id, message.method, message.data);
+        void this.#answer(this.#socket, message.id, message.method, message.data);
         return;
     }
   }
 
-  async #answer(id: number, method: string, data: unknown): Promise<void> {
+  /**
+   * Answers a server request on the socket it came on. Request ids are per connection: an answer that
+   * is late for a socket that has since been replaced must not reach the new connection, where the same
+   * id may name another request.
+   */
+  async #answer(socket: WebSocket, id: number, method: string, data: unknown): Promise<void> {
+    const reply = (message: object): void => {
+      if (this.#socket === socket) this.#send(message);
+    };
     const handler = this.#requestHandlers.get(method);
     if (!handler) {
-      this.#send({ kind: 'response', id, ok: false, error: { code: 'INTERNAL', message: `no handler for ${method}` } });
+      reply({ kind: 'response', id, ok: false, error: { code: 'INTERNAL', message: `no handler for ${method}` } });
       return;
     }
     try {
       const answer = await handler(data);
-      this.#send({ kind: 'response', id, ok: true, data: answer ?? {} });
+      reply({ kind: 'response', id, ok: true, data: answer ?? {} });
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       console.error(`signal: ${method} handler failed`, error);
-      this.#send({ kind: 'response', id, ok: false, error: { code: 'INTERNAL', message: message.slice(0, 1000) } });
+      reply({ kind: 'response', id, ok: false, error: { code: 'INTERNAL', message: message.slice(0, 1000) } });
     }
   }
 

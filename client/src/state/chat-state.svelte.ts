@@ -109,9 +109,11 @@ export class ChatState {
         ? message('chat.error.tooFast')
         : problem === 'tooLong'
           ? message('chat.error.tooLong')
-          : problem === 'empty'
-            ? null
-            : message('chat.error.notConnected');
+          : problem === 'forbidden'
+            ? message('chat.error.forbidden')
+            : problem === 'empty'
+              ? null
+              : message('chat.error.notConnected');
     return false;
   }
 

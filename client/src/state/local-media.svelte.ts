@@ -114,7 +114,10 @@ export class LocalMedia {
     if (kind === 'camera') current?.stop();
     let track: MediaStreamTrack;
     try {
-      track = await this.#capture(kind, true);
+      // `ideal`, not `exact`: Chromium 156's encoder sent no more frames after replaceTrack with a track
+      // opened by an exact deviceId (measured in test/e2e/devices.test.ts); the chosen device is the
+      // ideal one, so it is what the browser opens while it is there.
+      track = await this.#capture(kind);
     } catch (error) {
       // The old camera is released already: show it as off rather than as a frozen picture.
       if (kind === 'camera') this.turnCameraOff();

@@ -378,6 +378,7 @@ export class RoomState {
       signal,
       selfId,
       nameOf: (peerId) => (peerId === selfId ? this.displayName : (this.peers[peerId]?.displayName ?? t('room.guest'))),
+      mayChat: () => this.moderation.grants.chat,
     });
     this.chat.attach(client, selfId);
     client.start().catch((error: unknown) => console.warn('chat: could not load the history', error));
