@@ -46,4 +46,6 @@ ENV NODE_ENV=production PORT=3000 RTC_PORT=40000
 EXPOSE 3000/tcp 40000-40001/udp 40000-40001/tcp
 # main.ts drains on SIGTERM (clients are told, workers closed) and exits within 10 s.
 STOPSIGNAL SIGTERM
+# For Docker (podman's default OCI image format ignores it): readiness from /healthz, HTTP or HTTPS.
+HEALTHCHECK --interval=15s --timeout=5s --start-period=30s CMD ["node", "-e", "const m = require(process.env.TLS_CERT_FILE ? 'node:https' : 'node:http'); m.get({ host: '127.0.0.1', port: process.env.PORT || 3000, path: '/healthz', rejectUnauthorized: false }, (r) => process.exit(r.statusCode === 200 ? 0 : 1)).on('error', () => process.exit(1))"]
 CMD ["node", "dist/server/main.js"]

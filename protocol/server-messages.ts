@@ -54,7 +54,7 @@ export interface ServerNotifications extends P2PNotifications, ModerationNotific
   producerClosed: { producerId: string };
   /**
    * The room's dominant speaker changed (mediasoup's ActiveSpeakerObserver on the microphones). Also
-   * sent once after `setCapabilities` when the room already has one. `null`: nobody yet.
+   * sent once, a second after `setCapabilities`, when the room already has one. `null`: nobody yet.
    */
   activeSpeaker: { peerId: string | null };
   /**

@@ -150,7 +150,8 @@ export interface P2PConfig {
 export function detectAnnouncedIp(interfaces = os.networkInterfaces()): string {
   for (const addresses of Object.values(interfaces)) {
     for (const address of addresses ?? []) {
-      if (address.family === 'IPv4' && !address.internal) return address.address;
+      // 169.254/16 is a link-local address an interface gives itself when DHCP failed: nobody can reach it.
+      if (address.family === 'IPv4' && !address.internal && !address.address.startsWith('169.254.')) return address.address;
     }
   }
   return '127.0.0.1';

@@ -57,6 +57,9 @@ export interface RoomOptions {
   autoModerator?: boolean;
 }
 
+/** How long after `setCapabilities` a newcomer gets the room's current speaker and qualities. */
+const CATCH_UP_DELAY_MS = 1000;
+
 /** Enough for 720p simulcast plus a screen share; caps what one sender can push into the SFU. */
 const MAX_INCOMING_BITRATE = 6_000_000;
 
@@ -236,12 +239,19 @@ export class Room extends EventEmitter<RoomEvents> {
         if (other === peer) continue;
         for (const producer of other.producers.values()) void this.#consume(peer, other, producer.id);
       }
-      // The newcomer missed the reports so far; the next ones only carry changes.
-      const speaker = this.#activeSpeaker?.peerId;
-      if (speaker) peer.channel.notify('activeSpeaker', { peerId: speaker });
-      const qualities = this.#quality.snapshot();
-      if (qualities.length > 0) peer.channel.notify('connectionQuality', { peers: qualities });
+      // The newcomer missed the reports so far; the next ones only carry changes. Sent a moment after
+      // the answer: a client wires its media session to the UI only once `setCapabilities` resolved,
+      // and a report arriving before that would be dropped (seen in test/e2e/speakers-and-mute).
+      setTimeout(() => this.#catchUp(peer), CATCH_UP_DELAY_MS).unref();
     });
+  }
+
+  #catchUp(peer: Peer): void {
+    if (this.#closed || peer.closed || !this.peers.has(peer.id)) return;
+    const speaker = this.#activeSpeaker?.peerId;
+    if (speaker) peer.channel.notify('activeSpeaker', { peerId: speaker });
+    const qualities = this.#quality.snapshot();
+    if (qualities.length > 0) peer.channel.notify('connectionQuality', { peers: qualities });
   }
 
   produce(

@@ -170,9 +170,17 @@ async function switchCameraFrom(from: string): Promise<string> {
   return waitFor(
     async () => {
       const id = await phoneCameraId();
-      return id !== null && id !== from ? id : null;
+      if (id === null) {
+        // Say why there is no camera in the tile (a notice such as "camera could not be used") if there is one.
+        const notice = await phone.locator('.notice, [role="status"]').allTextContents();
+        throw new Error(`no camera track in the own tile; shown: ${JSON.stringify(notice)}`);
+      }
+      return id !== from ? id : null;
     },
-    { message: 'phone: the own tile to show another camera' },
+    {
+      timeout: 30_000,
+      message: 'phone: the own tile to show another camera',
+    },
   );
 }
 

@@ -6,6 +6,8 @@
  */
 import fs from 'node:fs';
 import { createRequire } from 'node:module';
+import os from 'node:os';
+import path from 'node:path';
 import type { Browser, Page } from 'puppeteer-core';
 import type { Test } from 'tap';
 
@@ -37,9 +39,11 @@ export async function launchFirefox(t: Test, options: FirefoxOptions): Promise<T
   if (!fs.existsSync(FIREFOX_PATH)) {
     throw new Error(`${FIREFOX_PATH} not found: run \`bash scripts/setup.sh --test\` (installs Debian's firefox-esr)`);
   }
+  const guard = firefoxGuard();
+  t.teardown(() => fs.rmSync(guard.dir, { recursive: true, force: true }));
   const browser = await puppeteer.launch({
     browser: 'firefox',
-    executablePath: FIREFOX_PATH,
+    executablePath: guard.executable,
     headless: true,
     extraPrefsFirefox: {
       'media.navigator.streams.fake': true,
@@ -76,4 +80,27 @@ export async function launchFirefox(t: Test, options: FirefoxOptions): Promise<T
       return page;
     },
   };
+}
+
+/**
+ * A wrapper that runs Firefox and ends it when this test process is gone. Puppeteer closes Firefox on
+ * a normal exit, SIGINT or SIGTERM, but a test process killed outright (a runner's SIGKILL) would
+ * leave Firefox running, still holding its pages and calls. Chromium needs no such guard: Playwright
+ * drives it over a pipe, and it exits when the pipe closes.
+ */
+function firefoxGuard(): { dir: string; executable: string } {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'shouwang-firefox-'));
+  const executable = path.join(dir, 'firefox');
+  const script = [
+    '#!/bin/sh',
+    `"${FIREFOX_PATH}" "$@" &`,
+    'browser=$!',
+    'trap \'kill "$browser" 2>/dev/null\' HUP INT TERM',
+    `while kill -0 "$browser" 2>/dev/null && kill -0 ${process.pid} 2>/dev/null; do sleep 1; done`,
+    'kill "$browser" 2>/dev/null',
+    'wait "$browser"',
+    '',
+  ].join('\n');
+  fs.writeFileSync(executable, script, { mode: 0o755 });
+  return { dir, executable };
 }

@@ -13,6 +13,7 @@ const loopbackOnly = { lo: [iface('127.0.0.1', true), iface('::1', true, 'IPv6')
 t.test('the default is the first non-internal IPv4, loopback only when there is nothing else', async (t) => {
   t.equal(detectAnnouncedIp(lan), '192.168.1.20');
   t.equal(detectAnnouncedIp(loopbackOnly), '127.0.0.1');
+  t.equal(detectAnnouncedIp({ ...loopbackOnly, eth1: [iface('169.254.10.2', false)], eth2: [iface('10.0.0.5', false)] }), '10.0.0.5', 'link-local is skipped');
 });
 
 t.test('the log names the address, its interface and where it came from', async (t) => {

@@ -239,6 +239,7 @@ export const en = {
   'lobby.banner.many': '{count} people are waiting in the lobby.',
   'lobby.banner.show': 'Show',
   'disconnect.removed': 'You were removed from the meeting ({reason}).',
+  'disconnect.roomClosedWithReason': 'The meeting was closed: {reason}.',
   'room.access.locked': 'Locked',
   'room.access.lobby': 'Lobby',
   'participants.toggle.open': 'Show participants',

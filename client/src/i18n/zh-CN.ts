@@ -236,6 +236,7 @@ export const zhCN: Catalog = {
   'lobby.banner.many': '有 {count} 人正在等候室等待。',
   'lobby.banner.show': '查看',
   'disconnect.removed': '你已被移出会议（{reason}）。',
+  'disconnect.roomClosedWithReason': '会议已关闭：{reason}。',
   'room.access.locked': '已锁定',
   'room.access.lobby': '等候室',
   'participants.toggle.open': '显示参会者',

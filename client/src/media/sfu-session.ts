@@ -69,6 +69,8 @@ export class SfuSession implements MediaSession {
   /** TURN servers from the join answer (credentials made for this peer): a way in where UDP is blocked. */
   readonly #iceServers: RTCIceServer[];
   readonly #producers = new Map<LocalSource, Producer<ProducerAppData>>();
+  /** What the person publishes, whether or not its producer exists right now (a reset may be under way). */
+  readonly #published = new Map<LocalSource, MediaStreamTrack>();
   readonly #consumers = new Map<string, Consumer<ConsumerAppData>>();
   /**
    * Consumers being set up (`newConsumer` answered only once done), by id, with their peer: the server
@@ -184,6 +186,7 @@ export class SfuSession implements MediaSession {
 
   publish(source: LocalSource, track: MediaStreamTrack, { paused = false }: PublishOptions = {}): Promise<void> {
     return this.#enqueue(async () => {
+      this.#published.set(source, track);
       const existing = this.#producers.get(source);
       if (existing && !existing.closed) {
         await existing.replaceTrack({ track });
@@ -225,6 +228,7 @@ export class SfuSession implements MediaSession {
     return this.#enqueue(async () => {
       const producer = this.#producers.get(source);
       if (!producer) throw new Error(`${source} is not published`);
+      this.#published.set(source, track);
       await producer.replaceTrack({ track });
     });
   }
@@ -271,6 +275,7 @@ export class SfuSession implements MediaSession {
 
   unpublish(source: LocalSource): Promise<void> {
     return this.#enqueue(async () => {
+      this.#published.delete(source);
       const producer = this.#producers.get(source);
       if (!producer) return;
       this.#producers.delete(source);
@@ -442,6 +447,7 @@ export class SfuSession implements MediaSession {
     for (const [source, producer] of this.#producers) {
       if (producer.id !== producerId) continue;
       this.#producers.delete(source);
+      this.#published.delete(source);
       producer.close();
       this.events.emit('publicationClosed', { source });
       return;
@@ -455,7 +461,8 @@ export class SfuSession implements MediaSession {
    */
   async #restartMedia(routerRtpCapabilities: RtpCapabilities): Promise<void> {
     if (this.#closed) return;
-    const publications = [...this.#producers].map(([source, producer]) => ({ source, track: producer.track }));
+    // What the person publishes, including a publication whose producer died before it was made.
+    const publications = [...this.#published].map(([source, track]) => ({ source, track }));
     for (const consumerId of [...this.#consumers.keys()]) this.#closeConsumer(consumerId);
     this.#producers.clear();
     for (const transport of [this.#sendTransport, this.#recvTransport]) {
@@ -472,8 +479,11 @@ export class SfuSession implements MediaSession {
     });
     for (const { source, track } of publications) {
       // A track that ended meanwhile (device unplugged) cannot be sent again; the UI shows it off.
-      if (track?.readyState === 'live') await this.#produce(source, track);
-      else this.events.emit('publicationClosed', { source });
+      if (track.readyState === 'live') await this.#produce(source, track);
+      else {
+        this.#published.delete(source);
+        this.events.emit('publicationClosed', { source });
+      }
     }
     this.#updateConnectionState();
     this.events.emit('mediaRestarted');

@@ -45,7 +45,8 @@ export function describeDisconnect(event: SignalCloseEvent): Message {
       // The server's reason says by whom ("removed from the meeting by Ada").
       return message('disconnect.removed', { reason: event.reason });
     case CLOSE_CODES.ROOM_CLOSED:
-      return message('disconnect.roomClosed');
+      // An operator ending the meeting (HTTP API) says so in the reason.
+      return event.reason ? message('disconnect.roomClosedWithReason', { reason: event.reason }) : message('disconnect.roomClosed');
     case CLOSE_CODES.SHUTDOWN:
       return message('disconnect.shutdown');
     case CLOSE_CODES.HEARTBEAT_TIMEOUT:
