@@ -45,6 +45,8 @@ interface ChatMember {
   reader?: DataConsumer;
   /** The client's DataConsumer of the relay, on its receive transport. */
   subscription?: DataConsumer;
+  /** That receive transport: what the relay sends is lost until its SCTP association is up. */
+  subscriptionTransport?: WebRtcTransport;
 }
 
 export type PostResult = { ok: true; message: ChatMessage; repeated: boolean } | { ok: false; rejection: ChatRejection };
@@ -144,8 +146,9 @@ export class RoomChat {
       throw new RequestError('INVALID_STATE', 'you left the room');
     }
     member.subscription = subscription;
+    member.subscriptionTransport = transport;
     const forget = (): void => {
-      if (member.subscription === subscription) member.subscription = undefined;
+      if (member.subscription === subscription) member.subscription = member.subscriptionTransport = undefined;
     };
     subscription.on('transportclose', forget);
     subscription.on('dataproducerclose', forget);
@@ -247,8 +250,13 @@ export class RoomChat {
   #deliver(message: ChatMessage): void {
     this.#current?.broadcast(JSON.stringify(message));
     for (const peer of this.#peers()) {
-      const subscription = this.#members.get(peer.id)?.subscription;
-      if (!subscription || subscription.closed) peer.channel.notify('chatMessage', message);
+      const member = this.#members.get(peer.id);
+      const subscription = member?.subscription;
+      // The client asks for its DataConsumer before its receive transport has connected (that happens
+      // as it consumes): until the SCTP association is up, the relay's copy is dropped by the worker,
+      // so signaling carries the message (clients de-duplicate by id if both arrive).
+      const reachable = subscription && !subscription.closed && member?.subscriptionTransport?.sctpState === 'connected';
+      if (!reachable) peer.channel.notify('chatMessage', message);
     }
   }
 

@@ -159,7 +159,12 @@ t.test('a tile on another grid page receives no video until its page is shown', 
     timeout: TIMEOUT,
     message: 'after turning the page: Carol flowing, Alice paused',
   });
-  const before = (await videoFrom(carol)).framesDecoded;
+  // Carol's consumer was paused from the start, so Bob's stats have no entry for her until her first
+  // packets arrive: wait for it rather than read it once.
+  const { framesDecoded: before } = await waitFor(() => videoFrom(carol), {
+    timeout: TIMEOUT,
+    message: "Bob receives Carol's video on page 2",
+  });
   await waitFor(async () => (await videoFrom(carol)).framesDecoded > before + 10, {
     timeout: TIMEOUT,
     message: "Bob decodes Carol's video on page 2",

@@ -179,10 +179,11 @@ export class HostileTraffic {
   /** Valid requests in an order the protocol does not allow (or for someone else's session). */
   outOfOrder(): HostileMessage {
     const { roomId, peers } = this.#targets;
+    // Rare: a joined socket that leaves is closed (4002), which ends its share of the test.
+    if (this.#random() < 0.03) return { category: 'out-of-order', payload: this.#request('leave', {}), answered: true };
     const payload = this.#pick([
       this.#request('setCapabilities', { rtpCapabilities: { codecs: [] } }),
       this.#request('createTransport', { direction: this.#pick(['send', 'recv']) }),
-      this.#request('leave', {}),
       this.#request('chatState', {}),
       this.#request('join', { roomId, displayName: 'Mallory' }),
       this.#request('resume', { roomId, peerId: peers.length > 0 ? this.#pick(peers) : 'nobody', resumeToken: 'A'.repeat(43) }),

@@ -172,3 +172,22 @@ t.test('raised hands and reactions reach everyone, late joiners see hands, leavi
   await waitFor(() => room && room.peers.size === 2, { ...WAIT, message: 'Bo has left' });
   t.same(room?.chat.snapshot().raisedHands, [], 'leaving lowers the hand on the server');
 });
+
+t.test('a peer subscribed to the relay whose receive transport is not connected yet still gets every line', async (t) => {
+  const server = await startServer();
+  t.teardown(() => server.close());
+  const ada = await ChatPeer.join(server.wsUrl, 'early', 'Ada');
+  // Bo asks for his relay DataConsumer but has not consumed it yet, so his receive transport has not
+  // connected: the window a busy browser spends between `consumeChat` and its SCTP association.
+  const bo = await ChatPeer.join(server.wsUrl, 'early', 'Bo', { link: false });
+  t.teardown(() => [ada, bo].forEach((peer) => peer.close()));
+  await bo.signal.request('consumeChat', { transportId: bo.recvTransport!.id });
+  await waitFor(() => ada.link?.isOpen, { ...WAIT, message: "Ada's chat link open" });
+
+  t.same(ada.chat.sendText('are you there?'), { ok: true });
+  const line = await waitFor(() => bo.received.chatMessage?.find((m) => m.kind === 'chat' && m.text === 'are you there?'), {
+    ...WAIT,
+    message: 'Bo gets the line by signaling while his data channel cannot carry it',
+  });
+  t.equal(line.sender, ada.peerId, "attributed to Ada by the server");
+});

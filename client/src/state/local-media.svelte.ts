@@ -114,10 +114,10 @@ export class LocalMedia {
     if (kind === 'camera') current?.stop();
     let track: MediaStreamTrack;
     try {
-      // `ideal`, not `exact`: Chromium 156's encoder sent no more frames after replaceTrack with a track
-      // opened by an exact deviceId (measured in test/e2e/devices.test.ts); the chosen device is the
-      // ideal one, so it is what the browser opens while it is there.
-      track = await this.#capture(kind);
+      // `exact`: the person picked this device, so opening another one instead would be wrong (with
+      // `ideal` Chromium keeps the camera it already had). If it is gone, the error says so. A device
+      // remembered from an earlier visit is only `ideal` (see #capture's other callers).
+      track = await this.#capture(kind, true);
     } catch (error) {
       // The old camera is released already: show it as off rather than as a frozen picture.
       if (kind === 'camera') this.turnCameraOff();
