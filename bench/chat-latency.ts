@@ -1,105 +1,75 @@
 /**
- * Benchmark of chat delivery through the SFU relay, with the client's own chat code over real SCTP
- * (libwebrtc in Node) against a real worker:
- * - latency: one line at a time, from `sendText` on one peer to the line shown on each other peer,
- *   for lines sent over the chat data channel and over signaling (`sendChat`, the fallback path);
- * - throughput: N peers each send a burst of lines at once; lines per second until every peer has all
- *   of them confirmed (own) or shown (others').
+ * Chat delivery through the SFU relay (bench/chat/chat-measure.ts): one line at a time over the chat
+ * data channel and over signaling (latency), and everyone bursting at once (throughput). The baseline
+ * in the same run is the signaling path, the one every message could take without data channels.
  *
- * Run: `npx tap --timeout=600 --allow-incomplete-coverage bench/chat-latency.ts`. Writes
- * bench/results/chat-latency.json and prints a Markdown table. Numbers depend on the machine's load:
- * the table says what the load was.
+ * Run: `node --import=@tapjs/typescript/import bench/chat-latency.ts` (under the heavy-run lock).
+ * Knobs: SAMPLES (default 200), PEERS (5), BURST (200 lines per peer).
  */
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
-import t from 'tap';
-import { ChatPeer } from '../test/helpers/chat-peer.js';
-import { startServer } from '../test/helpers/server.js';
-import { waitFor } from '../test/helpers/wait.js';
+import { fmt, summarize } from './lib/distribution.js';
+import { runBenchmark } from './lib/harness.js';
+import { loadAverage } from './lib/proc.js';
+import { machineInfo, writeResult, type BenchResult } from './lib/result.js';
+import { barChart, writePlot } from './lib/svg-plot.js';
+import { measureChat } from './chat/chat-measure.js';
 
 const SAMPLES = Number(process.env.SAMPLES ?? 200);
 const PEERS = Number(process.env.PEERS ?? 5);
 const BURST = Number(process.env.BURST ?? 200);
-const WAIT = { timeout: 120_000, interval: 5 };
-const here = path.dirname(fileURLToPath(import.meta.url));
 
-function summary(values: number[]): { p50: number; p95: number; p99: number; max: number } {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (p: number) => Number((sorted[Math.min(sorted.length - 1, Math.floor(p * sorted.length))] ?? NaN).toFixed(2));
-  return { p50: at(0.5), p95: at(0.95), p99: at(0.99), max: Number((sorted.at(-1) ?? NaN).toFixed(2)) };
-}
-
-/** Sends one line at a time from `from` and times its arrival at every other peer. */
-async function latency(from: ChatPeer, to: ChatPeer[], label: string): Promise<number[]> {
-  const times: number[] = [];
-  for (let i = 0; i < SAMPLES; i++) {
-    const text = `${label} ${i}`;
-    const arrived = to.map(
-      (peer) =>
-        new Promise<number>((resolve) => {
-          const off = peer.chat.events.on('timeline', (entries) => {
-            if (entries.at(-1)?.text === text || entries.some((entry) => entry.text === text)) {
-              off();
-              resolve(performance.now());
-            }
-          });
-        }),
-    );
-    const start = performance.now();
-    if (!from.chat.sendText(text).ok) throw new Error(`${text} was not sent (rate limit too low for the benchmark?)`);
-    for (const at of await Promise.all(arrived)) times.push(at - start);
-  }
-  return times;
-}
-
-const load = os.loadavg().map((n) => n.toFixed(1)).join(' / ');
-const server = await startServer({ chatRateBurst: 100_000, chatRatePerSecond: 100_000, chatHistorySize: 200 });
-t.teardown(() => server.close());
-
-const results: Record<string, unknown> = { date: new Date().toISOString(), cpus: os.cpus().length, loadAverage: load };
-
-await t.test('latency, one line at a time', async (t) => {
-  const sender = await ChatPeer.join(server.wsUrl, 'latency', 'Sender');
-  const viaSignaling = await ChatPeer.join(server.wsUrl, 'latency', 'NoLink', { link: false });
-  const receivers = await Promise.all([1, 2].map((i) => ChatPeer.join(server.wsUrl, 'latency', `R${i}`)));
-  t.teardown(() => [sender, viaSignaling, ...receivers].forEach((peer) => peer.close()));
-  for (const peer of [sender, ...receivers]) await waitFor(() => peer.link?.isOpen, { ...WAIT, message: 'links open' });
-  await latency(sender, receivers, 'warm-up');
-  const dataChannel = summary(await latency(sender, receivers, 'dc'));
-  const signaling = summary(await latency(viaSignaling, receivers, 'sig'));
-  results.latency = { samples: SAMPLES, dataChannel, signaling };
-  t.comment(`data channel -> relay: ${JSON.stringify(dataChannel)} ms; signaling -> relay: ${JSON.stringify(signaling)} ms`);
-  t.pass('measured');
+await runBenchmark('chat-latency', async (harness) => {
+  const loadBefore = loadAverage();
+  const started = Date.now();
+  const measured = await measureChat({ samples: SAMPLES, peers: PEERS, burst: BURST });
+  const dc = summarize(measured.latency.dataChannel);
+  const sig = summarize(measured.latency.signaling);
+  const tp = measured.throughput;
+  const row = (label: string, s: ReturnType<typeof summarize>) => [label, s.n, fmt(s.p50, 2), fmt(s.p95, 2), fmt(s.p99, 2), fmt(s.max, 2), fmt(s.p50 / sig.p50, 2)];
+  const result: BenchResult = {
+    name: 'chat-latency',
+    title: 'Chat delivery: latency and throughput through the SFU relay',
+    startedAt: new Date(started).toISOString(),
+    durationS: Math.round((Date.now() - started) / 1000),
+    machine: machineInfo(loadBefore),
+    howToRun: 'node --import=@tapjs/typescript/import bench/chat-latency.ts — knobs: SAMPLES, PEERS, BURST',
+    targets: [],
+    tables: [
+      {
+        title: 'One line at a time, sender -> shown at 2 receivers (ms)',
+        columns: ['path', 'deliveries', 'p50', 'p95', 'p99', 'max', 'p50 / signaling p50'],
+        rows: [
+          row('chat DataProducer -> server checks and stamps -> relay DataConsumer', dc),
+          row('`sendChat` over signaling -> server -> relay DataConsumer (baseline)', sig),
+        ],
+        note:
+          "The clients are the app's own chat code (ChatClient, SfuChatLink, SignalClient) on libwebrtc in Node (@roamhq/wrtc) with real SCTP data channels to a real mediasoup 3.12 worker on 127.0.0.1, " +
+          'in the same process as the server; the chat rate limits are raised through the config so nothing is paced.',
+      },
+      {
+        title: 'Throughput: everyone sends a burst at once',
+        columns: ['peers', 'lines per peer', 'lines in', 'deliveries out', 'seconds', 'lines/s in', 'deliveries/s out'],
+        rows: [[tp.peers, tp.linesPerPeer, tp.lines, tp.deliveries, fmt(tp.seconds, 2), fmt(tp.lines / tp.seconds), fmt(tp.deliveries / tp.seconds)]],
+        note: "Until every peer shows every line and has each of its own confirmed (its own copy back from the relay); every line arrives exactly once. The peers share one Node process (and libwebrtc's threads) with the server, which is most of the cost.",
+      },
+    ],
+    plots: [],
+  };
+  result.plots.push(
+    writePlot(
+      'chat-latency.svg',
+      'Chat latency by path',
+      barChart({
+        title: 'Chat line latency, sender to receivers (ms)',
+        yLabel: 'ms',
+        categories: ['p50', 'p95', 'p99'],
+        series: [
+          { name: 'data channel', values: [dc.p50, dc.p95, dc.p99] },
+          { name: 'signaling', values: [sig.p50, sig.p95, sig.p99] },
+        ],
+        showValues: true,
+      }),
+    ),
+  );
+  result.machine = machineInfo(loadBefore);
+  harness.log(`wrote ${writeResult(result)}`);
 });
-
-await t.test('throughput, everyone bursts at once', async (t) => {
-  const peers = await Promise.all(Array.from({ length: PEERS }, (_, i) => ChatPeer.join(server.wsUrl, 'burst', `P${i}`)));
-  t.teardown(() => peers.forEach((peer) => peer.close()));
-  for (const peer of peers) await waitFor(() => peer.link?.isOpen, { ...WAIT, message: 'links open' });
-  const total = PEERS * BURST;
-  const start = performance.now();
-  for (let i = 0; i < BURST; i++) for (const peer of peers) peer.chat.sendText(`${peer.displayName} ${i}`);
-  for (const peer of peers) {
-    await waitFor(() => peer.chat.timeline.entries.length >= total && peer.chat.unconfirmed === 0, { ...WAIT, message: `${peer.displayName} has all ${total}` });
-  }
-  const seconds = (performance.now() - start) / 1000;
-  results.throughput = { peers: PEERS, linesPerPeer: BURST, lines: total, deliveries: total * PEERS, seconds: Number(seconds.toFixed(2)), linesPerSecond: Math.round(total / seconds), deliveriesPerSecond: Math.round((total * PEERS) / seconds) };
-  t.comment(JSON.stringify(results.throughput));
-  t.pass('measured');
-});
-
-fs.mkdirSync(path.join(here, 'results'), { recursive: true });
-fs.writeFileSync(path.join(here, 'results', 'chat-latency.json'), `${JSON.stringify(results, null, 2)}\n`);
-const l = results.latency as { dataChannel: ReturnType<typeof summary>; signaling: ReturnType<typeof summary> } | undefined;
-const tp = results.throughput as { peers: number; lines: number; seconds: number; linesPerSecond: number; deliveriesPerSecond: number } | undefined;
-t.comment(
-  [
-    `| measure (load average ${load}, ${os.cpus().length} cores) | p50 | p95 | p99 | max |`,
-    '|---|---|---|---|---|',
-    l ? `| latency, data channel -> relay -> data channel (ms) | ${l.dataChannel.p50} | ${l.dataChannel.p95} | ${l.dataChannel.p99} | ${l.dataChannel.max} |` : '',
-    l ? `| latency, sendChat (signaling) -> relay (ms) | ${l.signaling.p50} | ${l.signaling.p95} | ${l.signaling.p99} | ${l.signaling.max} |` : '',
-    tp ? `\nThroughput: ${tp.peers} peers x ${tp.lines / tp.peers} lines at once = ${tp.lines} lines in ${tp.seconds} s: ${tp.linesPerSecond} lines/s in, ${tp.deliveriesPerSecond} deliveries/s out.` : '',
-  ].join('\n'),
-);

@@ -15,6 +15,8 @@ export interface RequestMessage<M extends string = string, D = unknown> {
 export interface ErrorBody {
   code: ErrorCode;
   message: string;
+  /** With `MOVED`: the signaling URL (ws:// or wss://) of the node to send the request to instead. */
+  redirect?: string;
 }
 
 export type ResponseMessage<D = unknown> =

@@ -28,6 +28,11 @@ export const ERROR_CODES = [
   'TIMEOUT',
   /** Something failed on the server; the message is safe to show but carries no internals. */
   'INTERNAL',
+  /**
+   * Another node of the cluster serves this room (or this session): open a socket to the error's
+   * `redirect` URL and send the same request there. Only `join` and `resume` answer with it.
+   */
+  'MOVED',
 ] as const;
 
 export type ErrorCode = (typeof ERROR_CODES)[number];

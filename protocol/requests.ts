@@ -186,6 +186,11 @@ export interface ClientResponseData extends ModerationResponseData {
     resumeToken: string;
     /** How long after a broken connection the server keeps this peer for `resume` (0: it does not). */
     resumeGraceMs: number;
+    /**
+     * In a cluster: the signaling URLs of the other live nodes. If this node stops answering, `resume`
+     * on one of them (it redirects with MOVED if the session lives elsewhere).
+     */
+    nodeUrls?: string[];
   };
   setCapabilities: Record<string, never>;
   createTransport: TransportOptions;

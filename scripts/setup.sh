@@ -6,7 +6,8 @@
 # Usage: scripts/setup.sh [--test] [--deps-only]
 #   --test        also make sure of what the tests need: chromium and firefox-esr (end-to-end tests),
 #                 ffmpeg (fake media), iproute2 (the Firefox test's private address), CJK and emoji fonts
-#                 (screenshots of names in any script), docker-compose (validates docker-compose.yml).
+#                 (screenshots of names in any script), docker-compose (validates docker-compose.yml),
+#                 janus (the forwarding benchmark's comparison SFU).
 #   --deps-only   stop after the dependencies (Debian packages, npm packages, the worker); the Dockerfile
 #                 runs this in a layer of its own, so a source change does not rebuild the worker.
 #
@@ -37,7 +38,9 @@ fail() { echo "setup: $*" >&2; exit 1; }
 # Debian packages that build (the -dev ones) and run the mediasoup worker. See scripts/build-worker.sh.
 WORKER_PACKAGES=(meson ninja-build pkg-config g++ libssl-dev libuv1-dev libsrtp2-dev libusrsctp-dev libabsl-dev nlohmann-json3-dev)
 # docker-compose: Debian's (Python) Compose, only to validate docker-compose.yml (test/deploy/compose.test.ts).
-TEST_PACKAGES=(chromium firefox-esr ffmpeg iproute2 fonts-noto-cjk fonts-noto-color-emoji docker-compose)
+# janus: the peer the forwarding benchmark compares against (test/bench/forwarding.test.ts keeps that path working).
+# redis-server: cluster tests start their own throwaway instance (test/helpers/redis.ts), never the service.
+TEST_PACKAGES=(chromium firefox-esr ffmpeg iproute2 fonts-noto-cjk fonts-noto-color-emoji docker-compose janus redis-server)
 
 ensure_debian_packages() {
   local wanted=("${WORKER_PACKAGES[@]}")

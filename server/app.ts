@@ -5,6 +5,7 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { apiRoutes } from './api/plugin.js';
 import { loadConfig, type Config } from './config.js';
+import { clusterPlugin } from './cluster/plugin.js';
 import { clientRoutes } from './http/client.js';
 import { healthRoutes } from './http/health.js';
 import { readTlsFiles } from './http/tls.js';
@@ -31,6 +32,8 @@ export async function buildApp(options: BuildAppOptions = {}): Promise<FastifyIn
   }) as unknown as FastifyInstance;
   app.decorate('config', config);
   await app.register(mediaPlugin);
+  // Only with REDIS_URL; before signaling, whose sessions ask it where rooms live.
+  if (config.cluster) await app.register(clusterPlugin);
   // Before signaling: sessions report to its request observer.
   await app.register(metricsPlugin);
   await app.register(signalingPlugin, options.signaling ?? {});

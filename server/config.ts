@@ -2,6 +2,7 @@
  * All configuration, read from the environment once, with typed defaults that run on a laptop with
  * nothing else installed. Each field documents its variable; README.md carries the same table.
  */
+import { randomBytes } from 'node:crypto';
 import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -89,6 +90,23 @@ const envSchema = z.object({
   /** PEM certificate chain and private key: set both to serve HTTPS/WSS directly (no reverse proxy). */
   TLS_CERT_FILE: z.string().min(1).optional(),
   TLS_KEY_FILE: z.string().min(1).optional(),
+  /** Redis that coordinates several nodes (server/cluster/). Unset: one node on its own, as always. */
+  REDIS_URL: z.string().regex(/^rediss?:\/\/\S+$/, 'must be a redis:// or rediss:// URL').optional(),
+  /** HMAC key nodes sign their messages to each other with; at least 32 characters. Required with REDIS_URL. */
+  CLUSTER_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** This node's name in the cluster. Unset: a random one per process (a restarted node is a new node). */
+  NODE_ID: z.string().regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1-64 letters, digits, ".", "_" or "-"').optional(),
+  /** The signaling URL browsers reach this node at (ws:// or wss://, ending in /ws). Unset: built from ANNOUNCED_IP and PORT. */
+  NODE_URL: z.string().regex(/^wss?:\/\/\S+$/, 'must be a ws:// or wss:// URL').optional(),
+  /** The address other nodes send piped media to (mediasoup PipeTransports). Unset: ANNOUNCED_IP. */
+  NODE_PIPE_IP: z.ipv4().or(z.ipv6()).optional(),
+  /** How often a node tells Redis it is alive, and after how long without that it counts as dead. */
+  NODE_HEARTBEAT_MS: z.coerce.number().int().min(100).max(60_000).default(2000),
+  NODE_TTL_MS: z.coerce.number().int().min(300).max(300_000).default(6000),
+  /** People of one room on one node; past that, the room spans to another node. */
+  ROOM_PEERS_PER_NODE: z.coerce.number().int().min(2).max(1000).default(50),
+  /** CPU (in cores, e.g. 0.8) past which a node takes no newcomers while another node can; 0: no limit. */
+  NODE_CPU_LIMIT: z.coerce.number().min(0).max(1024).default(0),
 });
 
 export interface Config {
@@ -114,6 +132,22 @@ export interface Config {
   auth: AuthConfig;
   /** Built-in HTTPS; undefined: plain HTTP (e.g. behind a TLS reverse proxy). */
   tls?: { certFile: string; keyFile: string };
+  /** Several nodes coordinated through Redis (server/cluster/); undefined: a single node. */
+  cluster?: ClusterConfig;
+}
+
+export interface ClusterConfig {
+  redisUrl: string;
+  secret: string;
+  nodeId: string;
+  /** Undefined: `ws(s)://ANNOUNCED_IP:<listening port>/ws`, known once the server listens. */
+  nodeUrl?: string;
+  pipeIp: string;
+  heartbeatMs: number;
+  ttlMs: number;
+  roomPeersPerNode: number;
+  /** Cores; 0: none. A node past it counts as full for every room (newcomers go elsewhere if possible). */
+  cpuLimit: number;
 }
 
 export interface AuthConfig {
@@ -176,16 +210,23 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   if ((e.TLS_CERT_FILE === undefined) !== (e.TLS_KEY_FILE === undefined)) {
     throw new Error('invalid configuration: set TLS_CERT_FILE and TLS_KEY_FILE together');
   }
+  if (e.REDIS_URL && !e.CLUSTER_SECRET) {
+    throw new Error('invalid configuration: REDIS_URL needs CLUSTER_SECRET (nodes sign their messages with it)');
+  }
+  if (e.NODE_TTL_MS <= e.NODE_HEARTBEAT_MS) {
+    throw new Error('invalid configuration: NODE_TTL_MS must be longer than NODE_HEARTBEAT_MS');
+  }
   if (!e.JOIN_TOKEN_SECRET && (e.ALLOW_OPEN_JOIN === 'false' || e.ALLOW_OPEN_JOIN === '0')) {
     throw new Error('invalid configuration: ALLOW_OPEN_JOIN=false without JOIN_TOKEN_SECRET would let nobody in');
   }
+  const announcedIp = e.ANNOUNCED_IP ?? detectAnnouncedIp();
   const turn = e.TURN_SECRET ? { secret: e.TURN_SECRET, urls: e.TURN_URLS, ttlSeconds: e.TURN_CREDENTIAL_TTL } : undefined;
   return {
     port: e.PORT,
     host: e.HOST,
     rtcPort: e.RTC_PORT,
     rtcListenIp: e.RTC_LISTEN_IP,
-    announcedIp: e.ANNOUNCED_IP ?? detectAnnouncedIp(),
+    announcedIp,
     workers: e.WORKERS ?? Math.max(1, os.availableParallelism()),
     logLevel: e.LOG_LEVEL,
     clientDir: path.resolve(e.CLIENT_DIR ?? path.join(repoRoot, 'dist', 'client')),
@@ -214,5 +255,20 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ...(e.API_KEY ? { apiKey: e.API_KEY } : {}),
     },
     ...(e.TLS_CERT_FILE && e.TLS_KEY_FILE ? { tls: { certFile: e.TLS_CERT_FILE, keyFile: e.TLS_KEY_FILE } } : {}),
+    ...(e.REDIS_URL && e.CLUSTER_SECRET
+      ? {
+          cluster: {
+            redisUrl: e.REDIS_URL,
+            secret: e.CLUSTER_SECRET,
+            nodeId: e.NODE_ID ?? `node-${randomBytes(4).toString('hex')}`,
+            ...(e.NODE_URL ? { nodeUrl: e.NODE_URL } : {}),
+            pipeIp: e.NODE_PIPE_IP ?? announcedIp,
+            heartbeatMs: e.NODE_HEARTBEAT_MS,
+            ttlMs: e.NODE_TTL_MS,
+            roomPeersPerNode: e.ROOM_PEERS_PER_NODE,
+            cpuLimit: e.NODE_CPU_LIMIT,
+          },
+        }
+      : {}),
   };
 }

@@ -60,6 +60,8 @@ export class RoomChat {
   /** The relay being created or in use; null while there is none (before the first router, or failed). */
   #relay: Promise<ChatRelay | null> = Promise.resolve(null);
   #current: ChatRelay | null = null;
+  /** Told of every message posted here (a room spanning nodes forwards them: server/cluster/). */
+  readonly #postedListeners = new Set<(message: ChatMessage) => void>();
   #closed = false;
 
   constructor(options: RoomChatOptions) {
@@ -179,7 +181,31 @@ export class RoomChat {
     this.#log.record(message);
     member.sender.remember(message);
     this.#deliver(message);
+    for (const listener of this.#postedListeners) {
+      try {
+        listener(message);
+      } catch (error) {
+        this.#logger.error({ err: error }, 'chat posted listener failed');
+      }
+    }
     return { ok: true, message, repeated: false };
+  }
+
+  onPosted(listener: (message: ChatMessage) => void): () => void {
+    this.#postedListeners.add(listener);
+    return () => this.#postedListeners.delete(listener);
+  }
+
+  /**
+   * A message another node already checked and stamped, from `sender` (a peer of that node). It gets
+   * this room's next number, since numbers are per node: each client counts those of its own node.
+   */
+  postFromNode(sender: Peer, message: OutgoingChatMessage, stamp: { senderName: string; timestamp: number }): void {
+    if (this.#closed) return;
+    const local = this.#stamp(sender, message);
+    const relayed: ChatMessage = { ...local, senderName: stamp.senderName, timestamp: stamp.timestamp };
+    this.#log.record(relayed);
+    this.#deliver(relayed);
   }
 
   /** Counts a refusal of a `sendChat` request (its answer carries the error). */

@@ -20,6 +20,7 @@ export async function healthRoutes(app: FastifyInstance): Promise<void> {
       workers: { configured: app.config.workers, alive: live },
       rooms: app.rooms.rooms.size,
       peers,
+      ...(app.cluster ? { cluster: app.cluster.status() } : {}),
     });
   });
 

@@ -48,7 +48,7 @@ export class Peer {
   readonly identity: string | undefined;
   /** What this peer may do. `moderate` can be handed over at run time (server/rooms/moderators.ts). */
   grants: Grants;
-  readonly joinedAt = Date.now();
+  readonly joinedAt: number;
   readonly logger: FastifyBaseLogger;
   /** Proves a reconnecting client is this peer (`resume`). */
   readonly resumeSecret = new ResumeSecret();
@@ -73,8 +73,11 @@ export class Peer {
     logger: FastifyBaseLogger;
     identity?: string | undefined;
     grants?: Grants | undefined;
+    /** When it joined, if earlier than now (a peer known from another node). */
+    joinedAt?: number | undefined;
   }) {
     this.id = options.id;
+    this.joinedAt = options.joinedAt ?? Date.now();
     this.displayName = options.displayName;
     this.identity = options.identity;
     this.grants = options.grants ?? { ...OPEN_JOIN_GRANTS };

@@ -21,6 +21,17 @@ export class ResumeSecret {
     return timingSafeEqual(digestOf(token), this.#digest);
   }
 
+  /** The current token's digest (hex), for a cluster node that may have to take this peer over. */
+  get digest(): string | undefined {
+    return this.#digest?.toString('hex');
+  }
+
+  /** Accepts the token whose digest another node recorded (its node died; server/cluster/). */
+  restore(digestHex: string): void {
+    const digest = Buffer.from(digestHex, 'hex');
+    if (digest.length === 32) this.#digest = digest;
+  }
+
   /** No token works any more (the peer left). */
   revoke(): void {
     this.#digest = undefined;

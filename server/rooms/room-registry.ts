@@ -28,6 +28,7 @@ export class RoomRegistry {
   readonly #creating = new Map<WorkerSlot['worker'], number>();
   readonly #options: RoomRegistryOptions;
   readonly recovery: WorkerRecovery;
+  readonly #createdListeners = new Set<(room: Room) => void>();
   #accepting = true;
 
   constructor(options: RoomRegistryOptions) {
@@ -60,6 +61,12 @@ export class RoomRegistry {
     const creating = this.#create(roomId).finally(() => this.#pending.delete(roomId));
     this.#pending.set(roomId, creating);
     return creating;
+  }
+
+  /** Called with every new room, before anyone joins it (server/cluster/ spans rooms across nodes). */
+  onRoomCreated(listener: (room: Room) => void): () => void {
+    this.#createdListeners.add(listener);
+    return () => this.#createdListeners.delete(listener);
   }
 
   /** Peers placed on the slot's worker: the load measure for placing new rooms. */
@@ -98,6 +105,13 @@ export class RoomRegistry {
     room.once('close', () => {
       if (this.rooms.get(roomId) === room) this.rooms.delete(roomId);
     });
+    for (const listener of this.#createdListeners) {
+      try {
+        listener(room);
+      } catch (error) {
+        this.#options.logger.error({ err: error, room: roomId }, 'room-created listener failed');
+      }
+    }
     return room;
   }
 

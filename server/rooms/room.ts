@@ -6,7 +6,7 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import PQueue from 'p-queue';
 import type { FastifyBaseLogger } from 'fastify';
-import type { Router, RtpParameters } from 'mediasoup/node/lib/types.js';
+import type { Producer, Router, RtpParameters } from 'mediasoup/node/lib/types.js';
 import { CLOSE_CODES } from '../../protocol/errors.js';
 import type { MediaSource } from '../../protocol/media.js';
 import { KIND_OF_SOURCE } from '../../protocol/media.js';
@@ -44,6 +44,11 @@ interface RoomEvents {
   close: [];
   /** The room moved to a new router (its worker died); whatever lived on the old router is gone. */
   rebuilt: [router: Router];
+  /** For a room spanning nodes (server/cluster/): a peer joined here, left, produced or muted. */
+  peerJoined: [peer: Peer];
+  peerLeft: [peer: Peer];
+  produced: [peer: Peer, producer: Producer<ProducerAppData>];
+  peerMuted: [peer: Peer, source: MutableSource, muted: boolean];
 }
 
 export interface RoomOptions {
@@ -141,6 +146,7 @@ export class Room extends EventEmitter<RoomEvents> {
     for (const other of this.peers.values()) {
       if (other !== peer) other.channel.notify('peerMuted', { peerId: peer.id, source, muted });
     }
+    this.emit('peerMuted', peer, source, muted);
   }
 
   /** Adds a peer and tells everyone else. Returns the peer and who was already there. */
@@ -172,7 +178,39 @@ export class Room extends EventEmitter<RoomEvents> {
       this.p2p.peerJoined(id);
       // After the join answer: the client learns it moderates before it hears who waits.
       if (grants.moderate) setImmediate(() => this.access.showLobbyTo(peer));
+      this.emit('peerJoined', peer);
       return { peer, others };
+    });
+  }
+
+  /**
+   * Adds a peer whose client is elsewhere: on another node of a room spanning nodes, or waiting to
+   * resume after its node died (server/cluster/). Everyone here sees it join; its media arrives
+   * through `addProducer`.
+   */
+  admit(peer: Peer): Promise<void> {
+    return this.#serialized(() => {
+      if (this.peers.has(peer.id)) return;
+      this.peers.set(peer.id, peer);
+      for (const other of this.peers.values()) {
+        if (other !== peer) other.channel.notify('peerJoined', { peer: peer.info() });
+      }
+      this.p2p.peerJoined(peer.id);
+    });
+  }
+
+  /** A producer that did not come through `produce` (piped from another node): everyone consumes it. */
+  addProducer(peer: Peer, producer: Producer<ProducerAppData>): Promise<void> {
+    return this.#serialized(() => {
+      if (this.peers.get(peer.id) !== peer || peer.closed) {
+        producer.close();
+        return;
+      }
+      peer.addProducer(producer);
+      this.#activeSpeaker?.watch(producer);
+      for (const other of this.peers.values()) {
+        if (other !== peer) void this.#consume(other, peer, producer.id);
+      }
     });
   }
 
@@ -191,6 +229,7 @@ export class Room extends EventEmitter<RoomEvents> {
       this.p2p.peerLeft(peer.id);
       if (peer.grants.moderate && this.#autoModerator) this.#handOverModeration();
       if (this.peers.size === 0) this.close();
+      this.emit('peerLeft', peer);
     }, { allowClosed: true });
   }
 
@@ -299,6 +338,7 @@ export class Room extends EventEmitter<RoomEvents> {
       for (const other of this.peers.values()) {
         if (other !== peer) void this.#consume(other, peer, producer.id);
       }
+      this.emit('produced', peer, producer);
       return producer.id;
     });
   }

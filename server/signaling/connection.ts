@@ -54,6 +54,13 @@ export class SignalingConnection extends EventEmitter<ConnectionEvents> implemen
   readonly #heartbeatTimeoutMs: number;
   readonly #maxRejectsPerMinute: number;
   #rejects: number[] = [];
+  /**
+   * Messages the client may send without a token: one per request of the server's still awaiting its
+   * answer. A client in a busy room answers a `newConsumer` for every track anyone starts; those
+   * answers are the server's doing, and charging them made a quiet participant "flood" and get cut off
+   * (test/server/answer-rate.test.ts). Never more than the requests pending, so it cannot be hoarded.
+   */
+  #answerCredit = 0;
   #lastSeen = Date.now();
   #nextRequestId = 1;
   #closed = false;
@@ -88,9 +95,12 @@ export class SignalingConnection extends EventEmitter<ConnectionEvents> implemen
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => {
         this.#pending.delete(id);
+        // A late answer is charged like any message.
+        this.#answerCredit = Math.min(this.#answerCredit, this.#pending.size);
         reject(new RequestError('TIMEOUT', `${method} got no answer within ${REQUEST_TIMEOUT_MS} ms`));
       }, REQUEST_TIMEOUT_MS);
       this.#pending.set(id, { resolve: resolve as (data: unknown) => void, reject, timer });
+      this.#answerCredit++;
       this.#send({ kind: 'request', id, method, data });
     });
   }
@@ -134,7 +144,9 @@ export class SignalingConnection extends EventEmitter<ConnectionEvents> implemen
   /** Returns a request to dispatch, or handles the message (response, error) and returns undefined. */
   #parse(raw: RawData, isBinary: boolean): InboundRequest | undefined {
     const bytes = Array.isArray(raw) ? raw.reduce((n, b) => n + b.length, 0) : raw.byteLength;
-    if (!this.#bucket.take()) {
+    // Still before any parsing: which message is the answer is not known yet, only that one is owed.
+    if (this.#answerCredit > 0) this.#answerCredit--;
+    else if (!this.#bucket.take()) {
       this.#reject(undefined, { code: 'RATE_LIMITED', message: 'too many messages; slow down' });
       return undefined;
     }

@@ -9,11 +9,14 @@ import { CLOSE_CODES } from '../../protocol/errors.js';
 
 export class RequestError extends Error {
   readonly code: ErrorCode;
+  /** With MOVED: the node the client must ask instead (server/cluster/). */
+  readonly redirect: string | undefined;
 
-  constructor(code: ErrorCode, message: string) {
+  constructor(code: ErrorCode, message: string, redirect?: string) {
     super(message);
     this.name = 'RequestError';
     this.code = code;
+    this.redirect = redirect;
   }
 }
 
@@ -33,7 +36,10 @@ export class ProtocolError extends Error {
  * internals (the caller logs the original).
  */
 export function toErrorBody(error: unknown): { body: ErrorBody; internal: boolean } {
-  if (error instanceof RequestError) return { body: { code: error.code, message: error.message }, internal: false };
+  if (error instanceof RequestError) {
+    const redirect = error.redirect === undefined ? {} : { redirect: error.redirect };
+    return { body: { code: error.code, message: error.message, ...redirect }, internal: false };
+  }
   if (error instanceof TypeError || (error instanceof Error && error.name === 'UnsupportedError')) {
     return { body: { code: 'BAD_REQUEST', message: error.message.slice(0, 300) }, internal: false };
   }

@@ -43,7 +43,7 @@ export const signalingPlugin = fp<SignalingPluginOptions>(
       }
       socket.once('close', () => limit.release(address));
       const connection = new SignalingConnection(socket, { ...options.connection, logger });
-      const session = new Session({ connection, rooms: app.rooms, config: app.config, observer });
+      const session = new Session({ connection, rooms: app.rooms, config: app.config, observer, cluster: app.cluster });
       connection.on('request', (message) => void dispatch(session, message));
       connection.on('close', (code, reason) => onSocketClosed(session, code, reason));
     });

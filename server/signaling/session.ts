@@ -2,6 +2,7 @@
  * What one connection knows about itself: which peer it is, in which room. Set by `join`, and never
  * taken from anything the client sends afterwards.
  */
+import type { Cluster } from '../cluster/cluster.js';
 import type { Config } from '../config.js';
 import type { Peer } from '../rooms/peer.js';
 import type { Room } from '../rooms/room.js';
@@ -14,6 +15,8 @@ export class Session {
   readonly connection: SignalingConnection;
   readonly rooms: RoomRegistry;
   readonly config: Config;
+  /** This node's cluster, when there is one (REDIS_URL): where rooms live, moving peers between nodes. */
+  readonly cluster: Cluster | undefined;
   peer: Peer | undefined;
   room: Room | undefined;
   /** Set while `join` is in flight, so a second `join` cannot race the first. */
@@ -21,8 +24,9 @@ export class Session {
   /** Sees every request's outcome and duration (server/metrics/). */
   readonly observer: RequestObserver | undefined;
 
-  constructor(options: { connection: SignalingConnection; rooms: RoomRegistry; config: Config; observer?: RequestObserver }) {
+  constructor(options: { connection: SignalingConnection; rooms: RoomRegistry; config: Config; observer?: RequestObserver; cluster?: Cluster | undefined }) {
     this.connection = options.connection;
+    this.cluster = options.cluster;
     this.rooms = options.rooms;
     this.config = options.config;
     this.observer = options.observer;

@@ -14,6 +14,7 @@ import type { MediaSource } from '../../protocol/media.js';
 import type { PeerInfo } from '../../protocol/peer.js';
 import type { ClientResponseData, ResumedSession } from '../../protocol/requests.js';
 import type { HeartbeatOptions } from '../../client/src/signal/heartbeat.js';
+import { joinFollowingMoves } from '../../client/src/signal/cluster-join.js';
 import { SignalClient } from '../../client/src/signal/signal-client.js';
 
 // The client is written against the browser's WebSocket; ws implements the same interface in Node.
@@ -101,8 +102,8 @@ export class FakePeer {
     } = {},
   ): Promise<FakePeer> {
     const signal = await SignalClient.connect(wsUrl, options.heartbeat ? { heartbeat: options.heartbeat } : {});
-    const joined = await signal
-      .request('join', {
+    // Follows MOVED like the app does, so it can enter through any node of a cluster.
+    const joined = await joinFollowingMoves(signal, {
         roomId,
         displayName,
         ...(options.muted ? { muted: options.muted } : {}),

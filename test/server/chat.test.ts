@@ -34,6 +34,15 @@ t.test('3 peers x 100 messages over SCTP: each sees all 300 once, in per-sender 
   const peers = await Promise.all(['Ada', 'Bo', 'Cy'].map((name) => ChatPeer.join(server.wsUrl, 'burst', name)));
   t.teardown(() => peers.forEach((peer) => peer.close()));
   for (const peer of peers) await waitFor(() => peer.link?.isOpen, { ...WAIT, message: `${peer.displayName}: chat link open` });
+  // Until a peer's receive transport has its SCTP association up, the server sends it lines by
+  // signaling (see the last test here); from then on, only by data channel.
+  const room = server.app.rooms.rooms.get('burst');
+  for (const peer of peers) {
+    await waitFor(() => room?.peers.get(peer.peerId)?.transports.get(peer.recvTransport!.id)?.sctpState === 'connected', {
+      ...WAIT,
+      message: `${peer.displayName}: the relay's data channel to it is up`,
+    });
+  }
 
   // When each line first showed up at each peer, for the latency figures.
   const sentAt = new Map<string, number>();

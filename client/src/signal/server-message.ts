@@ -38,7 +38,8 @@ export function parseServerMessage(text: string): ServerMessage | null {
   if (value.ok === false && isRecord(error) && typeof error.message === 'string') {
     // An unknown code from a newer server still fails the request, just less precisely.
     const code = isErrorCode(error.code) ? error.code : 'INTERNAL';
-    return { kind, id, ok: false, error: { code, message: error.message } };
+    const redirect = typeof error.redirect === 'string' && /^wss?:\/\//.test(error.redirect) ? { redirect: error.redirect } : {};
+    return { kind, id, ok: false, error: { code, message: error.message, ...redirect } };
   }
   return null;
 }

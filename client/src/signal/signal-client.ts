@@ -100,7 +100,12 @@ function openSocket(url: string, timeoutMs: number): Promise<WebSocket> {
 }
 
 export class SignalClient {
-  readonly #url: string;
+  /** The node this client talks to; a cluster may move it (`moveTo`, or MOVED answering `resume`). */
+  #url: string;
+  /** Where the client first connected (the page's own server or a load balancer): tried when #url is down. */
+  readonly #entryUrl: string;
+  /** Other cluster nodes (the join answer's `nodeUrls`): tried when neither of the above answers. */
+  #fallbackUrls: string[] = [];
   #socket: WebSocket;
   #state: SignalState = 'open';
   #nextRequestId = 1;
@@ -119,6 +124,7 @@ export class SignalClient {
 
   private constructor(url: string, socket: WebSocket, options: SignalClientOptions) {
     this.#url = url;
+    this.#entryUrl = url;
     this.#socket = socket;
     this.#heartbeat = new Heartbeat(options.heartbeat ?? DEFAULT_HEARTBEAT, {
       ping: () => void this.#request('ping', {}).catch(() => undefined),
@@ -150,6 +156,32 @@ export class SignalClient {
    */
   enableReconnect(options: ReconnectOptions): void {
     this.#reconnect = options;
+  }
+
+  /** Other cluster nodes to try, after this one and the entry URL, when reconnecting (node loss). */
+  setFallbackUrls(urls: string[]): void {
+    this.#fallbackUrls = urls.filter((url) => /^wss?:\/\//.test(url)).slice(0, 16);
+  }
+
+  /**
+   * Replaces the socket with one to `url`: another node of a cluster named by a MOVED answer, before
+   * `join`. Handlers stay registered; nothing pending survives (the caller sends its request again).
+   */
+  async moveTo(url: string): Promise<void> {
+    if (this.#state !== 'open') throw new SignalError('CONNECTION_CLOSED', 'cannot move: the connection is not open');
+    const socket = await openSocket(url, REQUEST_TIMEOUT_MS);
+    if (this.#state !== 'open') {
+      socket.close(1000, 'closed');
+      throw new SignalError('CONNECTION_CLOSED', 'the client closed while moving to another node');
+    }
+    const previous = this.#socket;
+    this.#detach(previous);
+    this.#failPending('moved to another node');
+    previous.close(1000, 'moved to another node');
+    this.#socket = socket;
+    this.#url = url;
+    this.#attach(socket);
+    this.#heartbeat.heard();
   }
 
   /** Sends a request and resolves with its response data; rejects with a SignalError. */
@@ -258,7 +290,7 @@ export class SignalClient {
         this.#pending.delete(message.id);
         clearTimeout(pending.timer);
         if (message.ok) pending.resolve(message.data);
-        else pending.reject(new SignalError(message.error.code, message.error.message));
+        else pending.reject(new SignalError(message.error.code, message.error.message, message.error.redirect));
         return;
       }
       case 'notification': {
@@ -336,13 +368,19 @@ export class SignalClient {
     emitAll(this.#reconnectingHandlers, lost);
     const deadline = Date.now() + options.giveUpAfterMs;
     let why = 'the server could not be reached in time';
+    // A cluster node that died takes its URL with it: unreachable targets rotate through the others.
+    let target = this.#url;
+    let movesInARow = 0;
     for (let attempt = 0; Date.now() < deadline; attempt++) {
-      await this.#backoff(Math.min(backoffDelay(attempt), Math.max(0, deadline - Date.now())));
+      // A MOVED answer names a live node: go there at once (but not round and round without a pause).
+      if (movesInARow === 0 || movesInARow > 3) await this.#backoff(Math.min(backoffDelay(attempt), Math.max(0, deadline - Date.now())));
       if (this.#isClosed()) return;
       let socket: WebSocket;
       try {
-        socket = await openSocket(this.#url, Math.max(1000, Math.min(REQUEST_TIMEOUT_MS, deadline - Date.now())));
+        socket = await openSocket(target, Math.max(1000, Math.min(REQUEST_TIMEOUT_MS, deadline - Date.now())));
       } catch {
+        target = this.#nextTarget(target);
+        movesInARow = 0;
         continue;
       }
       if (this.#isClosed()) {
@@ -364,12 +402,19 @@ export class SignalClient {
           this.#failPending('the resume failed');
         }
         this.#state = 'reconnecting';
+        if (error instanceof SignalError && error.code === 'MOVED' && error.redirect) {
+          target = error.redirect;
+          movesInARow++;
+          continue;
+        }
+        movesInARow = 0;
         if (error instanceof SignalError && isFinalRefusal(error)) {
           why = error.message;
           break;
         }
         continue;
       }
+      this.#url = target;
       if (this.#isClosed()) return;
       if (this.#socket !== socket || socket.readyState !== WebSocket.OPEN) {
         // It broke again right after resuming: go round once more.
@@ -382,6 +427,13 @@ export class SignalClient {
     }
     if (this.#isClosed()) return;
     this.#finish(lost.code, `could not reconnect: ${why}`, true);
+  }
+
+  /** The URL to try after `failed` did not answer: the current node, the entry URL, the other nodes, in turn. */
+  #nextTarget(failed: string): string {
+    const candidates = [...new Set([this.#url, this.#entryUrl, ...this.#fallbackUrls])];
+    const index = candidates.indexOf(failed);
+    return candidates[(index + 1) % candidates.length] ?? this.#url;
   }
 
   /** State read through a call: the reconnect loop awaits, and `close()` may run meanwhile. */

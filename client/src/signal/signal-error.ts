@@ -9,11 +9,14 @@ export type SignalErrorCode = ErrorCode | 'CONNECTION_CLOSED';
 /** A request that failed: rejected by the server, timed out, or cut off by a closed socket. */
 export class SignalError extends Error {
   readonly code: SignalErrorCode;
+  /** With MOVED: the signaling URL of the cluster node to send the request to instead. */
+  readonly redirect: string | undefined;
 
-  constructor(code: SignalErrorCode, message: string) {
+  constructor(code: SignalErrorCode, message: string, redirect?: string) {
     super(message);
     this.name = 'SignalError';
     this.code = code;
+    this.redirect = redirect;
   }
 }
 

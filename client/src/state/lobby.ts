@@ -3,6 +3,7 @@
  * connection until a moderator answers; admitted, it joins; turned away, it says why.
  */
 import type { ClientRequestInput, ClientResponseData } from '../../../protocol/requests.js';
+import { joinFollowingMoves } from '../signal/cluster-join.js';
 import type { SignalClient } from '../signal/signal-client.js';
 import { SignalError } from '../signal/signal-error.js';
 
@@ -24,7 +25,7 @@ export async function joinThroughLobby(
   onWaiting: (waiting: boolean) => void,
 ): Promise<ClientResponseData['join']> {
   try {
-    return await signal.request('join', request);
+    return await joinFollowingMoves(signal, request);
   } catch (error) {
     if (!(error instanceof SignalError && error.code === 'LOBBY')) throw error;
   }
@@ -34,7 +35,7 @@ export async function joinThroughLobby(
   } finally {
     onWaiting(false);
   }
-  return signal.request('join', request);
+  return joinFollowingMoves(signal, request);
 }
 
 function knockAndWait(signal: SignalClient, request: ClientRequestInput<'join'>): Promise<void> {

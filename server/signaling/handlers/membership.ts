@@ -18,9 +18,13 @@ export const membershipHandlers: HandlerMap<'join' | 'leave' | 'setCapabilities'
     try {
       // Before any room is created: a refused token must not leave an empty room behind.
       const admission = await admissionFor({ roomId, displayName, token }, session.config.auth);
+      // In a cluster the room may live on another node: the client moves there (server/cluster/README.md).
+      const moved = await session.cluster?.redirectForJoin(roomId);
+      if (moved) throw new RequestError('MOVED', `room ${roomId} is served by another node`, moved);
       // The last peer may leave (closing the room) between lookup and join: look it up again.
       for (let attempt = 0; ; attempt++) {
         const room = await session.rooms.getOrCreate(roomId);
+        await session.cluster?.roomReady(room);
         try {
           const { peer, others } = await room.join(admission.displayName, session.connection, muted, admission);
           if (session.connection.closed) {
@@ -29,6 +33,9 @@ export const membershipHandlers: HandlerMap<'join' | 'leave' | 'setCapabilities'
           }
           session.peer = peer;
           session.room = room;
+          const resumeToken = peer.resumeSecret.issue();
+          // Before the answer: once the client has the token, another node must be able to check it.
+          await session.cluster?.peerEntered(room, peer);
           return {
             peerId: peer.id,
             roomId,
@@ -37,8 +44,9 @@ export const membershipHandlers: HandlerMap<'join' | 'leave' | 'setCapabilities'
             grants: { ...peer.grants },
             access: room.access.mode,
             iceServers: iceServersFor(session.config.p2p, peer.id),
-            resumeToken: peer.resumeSecret.issue(),
+            resumeToken,
             resumeGraceMs: session.config.resumeGraceMs,
+            ...(session.cluster ? { nodeUrls: session.cluster.otherNodeUrls() } : {}),
           };
         } catch (error) {
           if (!(error instanceof RoomClosedError) || attempt >= 3) throw error;

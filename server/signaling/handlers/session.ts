@@ -12,11 +12,15 @@ const NO_SESSION = 'no session to resume (it ended, or the token is not valid)';
 export const sessionHandlers: HandlerMap<'resume' | 'ping'> = {
   async resume(session, { roomId, peerId, resumeToken }) {
     if (session.peer || session.joining) throw new RequestError('ALREADY_JOINED', 'this connection already joined a room');
-    const room = session.rooms.rooms.get(roomId);
-    const peer = room?.peers.get(peerId);
-    if (!room || !peer || !peer.resumeSecret.matches(resumeToken)) throw new RequestError('NOT_FOUND', NO_SESSION);
     session.joining = true;
     try {
+      let room = session.rooms.rooms.get(roomId);
+      let peer = room?.peers.get(peerId);
+      // In a cluster the session may live on another node, or on one that died (server/cluster/).
+      if (session.cluster && (!room || !peer || session.cluster.isRemote(room, peerId))) {
+        ({ room, peer } = await session.cluster.takeOverForResume(roomId, peerId, resumeToken));
+      }
+      if (!room || !peer || !peer.resumeSecret.matches(resumeToken)) throw new RequestError('NOT_FOUND', NO_SESSION);
       const snapshot = await room.resume(peer, session.connection);
       if (session.connection.closed) {
         // This socket broke too while resuming: the peer waits for the next attempt.
@@ -27,9 +31,11 @@ export const sessionHandlers: HandlerMap<'resume' | 'ping'> = {
       session.room = room;
       // After the answer is on its way: the client must know its transports before consumers arrive.
       setImmediate(() => room.consumeMissing(peer));
+      const nextToken = peer.resumeSecret.issue();
+      await session.cluster?.peerEntered(room, peer);
       return {
         peerId: peer.id,
-        resumeToken: peer.resumeSecret.issue(),
+        resumeToken: nextToken,
         resumeGraceMs: session.config.resumeGraceMs,
         routerRtpCapabilities: toWire(room.router.rtpCapabilities),
         peers: snapshot.others,

@@ -1,0 +1,101 @@
+/**
+ * The P2P switch measurement, in headless Chromium against a real server: a pair (Alice, Bob) runs
+ * P2P; a third page (Carol) joins (P2P -> SFU) and leaves (SFU -> P2P after the switch-back delay),
+ * `switches` times. Across each switch, the longest interval between two frames that each tile of the
+ * pair put on screen (the freeze a person would see); and the same measure over a window of the same
+ * length with no switch, taken right before, as the baseline the machine gives.
+ */
+import type { TestBrowser } from '../../test/helpers/browser.js';
+import { joinRoom, p2pInfoOf, pageNow, waitForMode, type Person } from '../../test/helpers/media-path.js';
+import { startServer } from '../../test/helpers/server.js';
+import { waitFor } from '../../test/helpers/wait.js';
+import { longestGapBetween } from './frame-gaps.js';
+
+/** After a switch completes, frames are collected this much longer (the old path's close happens then). */
+export const SETTLE_MS = 2500;
+const TIMEOUT = 60_000;
+
+export interface SwitchSamples {
+  /** Longest frame gap per tile per switch (2 samples per switch: Alice's tile of Bob and Bob's of Alice). */
+  toSfu: number[];
+  toP2P: number[];
+  baseline: number[];
+  /** Per toSfu / toP2P sample: the longest gap contains the tile's swap to the new path. */
+  toSfuAtSwap: boolean[];
+  toP2PAtSwap: boolean[];
+  /** How long each switch took end to end (trigger to the old path closed / the new one active). */
+  durations: { toSfu: number[]; toP2P: number[] };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function runSwitchTrials(
+  browser: TestBrowser,
+  options: {
+    switches: number;
+    switchBackDelayMs: number;
+    /** Serve another client build (to compare a client change on the same machine). */
+    clientDir?: string;
+    log?: (message: string) => void;
+  },
+): Promise<SwitchSamples> {
+  const server = await startServer({
+    p2p: { enabled: true, switchBackDelayMs: options.switchBackDelayMs, connectTimeoutMs: 30_000, iceServerUrls: [], iceTransportPolicy: 'all' },
+    ...(options.clientDir ? { clientDir: options.clientDir } : {}),
+  });
+  const room = 'switches';
+  const samples: SwitchSamples = { toSfu: [], toP2P: [], baseline: [], toSfuAtSwap: [], toP2PAtSwap: [], durations: { toSfu: [], toP2P: [] } };
+  try {
+    const alice = await joinRoom(await browser.newPage('Alice'), server.url, room, 'Alice', TIMEOUT);
+    const bob = await joinRoom(await browser.newPage('Bob'), server.url, room, 'Bob', TIMEOUT);
+    const pair = [alice, bob];
+    const other = (person: Person) => (person === alice ? bob : alice);
+    const marks = () => Promise.all(pair.map((person) => pageNow(person.page)));
+    const collect = async (into: number[], from: number[], atSwap?: boolean[]) => {
+      for (const [index, person] of pair.entries()) {
+        const gap = await longestGapBetween(person, other(person), from[index]!, await pageNow(person.page));
+        into.push(gap.ms);
+        atSwap?.push(gap.atSwap);
+      }
+    };
+    await waitForMode(pair, 'p2p', TIMEOUT);
+    await sleep(SETTLE_MS);
+    const carolPage = await browser.newPage('Carol');
+
+    for (let round = 0; round < options.switches; round++) {
+      const quietFrom = await marks();
+      await sleep(SETTLE_MS + 1000);
+      await collect(samples.baseline, quietFrom);
+
+      // P2P -> SFU: Carol joins; done once both P2P connections are closed.
+      let from = await marks();
+      let started = Date.now();
+      const carol = await joinRoom(carolPage, server.url, room, 'Carol', TIMEOUT);
+      await waitForMode([...pair, carol], 'sfu', TIMEOUT);
+      await waitFor(async () => (await Promise.all(pair.map((p) => p2pInfoOf(p.page)))).every((info) => info === null), {
+        timeout: TIMEOUT,
+        message: 'P2P connections closed',
+      });
+      samples.durations.toSfu.push(Date.now() - started);
+      await sleep(SETTLE_MS);
+      await collect(samples.toSfu, from, samples.toSfuAtSwap);
+
+      // SFU -> P2P: Carol leaves; the pair goes P2P after the switch-back delay.
+      await carolPage.getByTestId('leave-button').click({ timeout: TIMEOUT });
+      await waitFor(() => carolPage.getByTestId('left-screen').isVisible(), { timeout: TIMEOUT, message: 'Carol left' });
+      from = await marks();
+      started = Date.now();
+      await waitForMode(pair, 'p2p', TIMEOUT);
+      samples.durations.toP2P.push(Date.now() - started);
+      await sleep(SETTLE_MS);
+      await collect(samples.toP2P, from, samples.toP2PAtSwap);
+      options.log?.(
+        `round ${round + 1}: gaps to SFU ${samples.toSfu.slice(-2).map(Math.round).join('/')} ms, to P2P ` +
+          `${samples.toP2P.slice(-2).map(Math.round).join('/')} ms, baseline ${samples.baseline.slice(-2).map(Math.round).join('/')} ms`,
+      );
+    }
+    return samples;
+  } finally {
+    await server.close();
+  }
+}

@@ -1,0 +1,411 @@
+/**
+ * One room as this node serves it when the room may span several nodes. The room's people here are
+ * "local"; people on other nodes are Peers here too ("remote": no client on this node, a channel that
+ * sends nowhere), whose producers arrive through a PipeLink. So the Room needs no idea of nodes: its
+ * people see remote people join, leave, mute and speak (the active speaker observer hears their piped
+ * microphones), and consume their media like anyone else's.
+ *
+ * Every message about this room is handled in order, one at a time (pipe setup awaits mediasoup).
+ */
+import PQueue from 'p-queue';
+import type { FastifyBaseLogger } from 'fastify';
+import { OPEN_JOIN_GRANTS } from '../auth/grants.js';
+import { Peer } from '../rooms/peer.js';
+import type { PeerChannel } from '../rooms/peer-channel.js';
+import type { Room } from '../rooms/room.js';
+import type { ClusterMessage, ClusterMessageBody, RemotePeerInfo } from './messages.js';
+import type { PeerDirectory, PeerRecord } from './peer-directory.js';
+import type { PipedProducer } from './pipe-link.js';
+import type { RoomPlacement } from './placement.js';
+import { SpanPipes } from './span-pipes.js';
+
+/** How long a new part of a room waits for the other nodes' people before its first join goes on. */
+const GREETING_WAIT_MS = 1500;
+
+export interface SpanContext {
+  nodeId: string;
+  send(to: string, roomId: string, body: ClusterMessageBody): Promise<void>;
+  placement: RoomPlacement;
+  directory: PeerDirectory;
+  pipeListen: { ip: string; announcedIp: string };
+  /** How long a peer of a dead node is kept for its client to resume somewhere. */
+  resumeGraceMs: number;
+  logger: FastifyBaseLogger;
+  /** This node's load changed (a local join or leave). */
+  loadChanged(): void;
+  /** Whether Redis answers now; while not, the room is served alone (and re-registered later). */
+  redisReady(): boolean;
+}
+
+/** A remote peer's client is on another node: nothing is sent to it from here. */
+const remoteChannel: PeerChannel = {
+  notify() {},
+  request(method) {
+    return Promise.reject(new Error(`cannot send ${method}: the peer is on another node`));
+  },
+  close() {},
+};
+
+interface Remote {
+  peer: Peer;
+  /** Its node; null while it is an orphan (its node died and it has not resumed anywhere yet). */
+  nodeId: string | null;
+  orphanTimer?: NodeJS.Timeout;
+}
+
+export class RoomSpan {
+  readonly room: Room;
+  readonly #ctx: SpanContext;
+  readonly #logger: FastifyBaseLogger;
+  readonly #remotes = new Map<string, Remote>();
+  /** Other nodes serving this room. */
+  readonly #nodes = new Set<string>();
+  readonly #pipes: SpanPipes;
+  readonly #queue = new PQueue({ concurrency: 1 });
+  /** Nodes greeted at start that have not answered yet. */
+  readonly #awaitingHello = new Map<string, () => void>();
+  #ready: Promise<void> = Promise.resolve();
+  #closed = false;
+
+  constructor(room: Room, ctx: SpanContext) {
+    this.room = room;
+    this.#ctx = ctx;
+    this.#logger = room.logger.child({ component: 'span' });
+    this.#pipes = new SpanPipes({
+      room,
+      nodeId: ctx.nodeId,
+      pipeListen: ctx.pipeListen,
+      send: (to, body) => this.#send(to, body),
+      localProducers: () => this.localPeers().flatMap((peer) => [...peer.producers.values()]),
+      serialized: (task) => this.#serialized(task),
+      logger: this.#logger,
+    });
+    room.on('peerJoined', (peer) => this.#guard(() => this.#onLocalJoined(peer)));
+    room.on('peerLeft', (peer) => this.#guard(() => this.#onPeerLeft(peer)));
+    room.on('produced', (peer, producer) =>
+      this.#guard(() => {
+        if (!this.#remotes.has(peer.id)) this.#pipes.pipeToAll(producer);
+      }),
+    );
+    room.on('peerMuted', (peer, source, muted) =>
+      this.#guard(() => {
+        if (!this.#remotes.has(peer.id)) this.#broadcast({ type: 'peerMuted', peerId: peer.id, source, muted });
+      }),
+    );
+    room.on('rebuilt', () => this.#guard(() => this.#onRouterRebuilt()));
+    // Chat of local people goes to the other nodes; theirs arrives as `chat` messages.
+    room.chat.onPosted((message) => {
+      if (this.#remotes.has(message.sender)) return;
+      const { seq: _seq, sender, senderName, timestamp, ...outgoing } = message;
+      this.#broadcast({ type: 'chat', senderId: sender, senderName, timestamp, message: outgoing });
+    });
+    room.once('close', () => this.#guard(() => this.#onClose()));
+  }
+
+  /**
+   * Finds the other nodes of the room (from Redis) and greets them: they answer with their people.
+   * Resolves when they all answered, or after GREETING_WAIT_MS (a node may be dead and not know it).
+   */
+  start(): Promise<void> {
+    this.#ready = this.#serialized(async () => {
+      if (!this.#ctx.redisReady()) return [];
+      const nodes = await this.#ctx.placement.spanOf(this.room.id).catch((error: unknown) => {
+        this.#logger.warn({ err: error }, 'cannot read the room span from redis; serving it alone for now');
+        return [] as string[];
+      });
+      const answers = nodes.map((nodeId) => new Promise<void>((resolve) => this.#awaitingHello.set(nodeId, resolve)));
+      for (const nodeId of nodes) this.#greet(nodeId, true);
+      return answers;
+    }).then((answers) => {
+      const timeout = new Promise<void>((resolve) => setTimeout(resolve, GREETING_WAIT_MS).unref());
+      return Promise.race([Promise.all(answers).then(() => undefined), timeout]);
+    });
+    return this.#ready;
+  }
+
+  /** Settles once the other nodes told who they have, so a newcomer here sees everyone at once. */
+  get ready(): Promise<void> {
+    return this.#ready;
+  }
+
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** The peers whose client is on this node. */
+  localPeers(): Peer[] {
+    return [...this.room.peers.values()].filter((peer) => !this.#remotes.has(peer.id));
+  }
+
+  isRemote(peerId: string): boolean {
+    return this.#remotes.has(peerId);
+  }
+
+  /** Whether the peer is an orphan here (its node died) that a client may now resume on this node. */
+  isOrphan(peerId: string): boolean {
+    return this.#remotes.get(peerId)?.nodeId === null;
+  }
+
+  /** The other nodes this room spans, for tests and metrics. */
+  get nodes(): string[] {
+    return [...this.#nodes];
+  }
+
+  get linkCount(): number {
+    return this.#pipes.connected;
+  }
+
+  handle(message: ClusterMessage): Promise<void> {
+    return this.#serialized(() => this.#handle(message));
+  }
+
+  /** A node died: its pipe closes (its producers with it) and its people wait, as orphans, to resume. */
+  nodeLost(nodeId: string): Promise<void> {
+    return this.#serialized(() => {
+      this.#nodes.delete(nodeId);
+      this.#pipes.close(nodeId);
+      for (const remote of this.#remotes.values()) {
+        if (remote.nodeId === nodeId) this.#orphan(remote);
+      }
+    });
+  }
+
+  /** People of a dead node that this node never knew (the room lived only there): kept as orphans. */
+  adoptOrphans(records: Map<string, PeerRecord>): Promise<void> {
+    return this.#serialized(async () => {
+      for (const [peerId, record] of records) {
+        if (this.room.peers.has(peerId)) continue;
+        const remote: Remote = { peer: this.#remotePeer({ id: peerId, ...record }, record.node), nodeId: null };
+        remote.peer.grants = { ...record.grants };
+        if (record.identity !== undefined) Object.assign(remote.peer, { identity: record.identity });
+        this.#remotes.set(peerId, remote);
+        await this.room.admit(remote.peer);
+        this.#orphan(remote);
+      }
+    });
+  }
+
+  /**
+   * An orphan's client resumes here: it becomes local (the caller then runs `room.resume`), and the
+   * other nodes learn where it is now.
+   */
+  takeOver(peerId: string, digest: string): Promise<Peer | null> {
+    return this.#serialized(() => {
+      const remote = this.#remotes.get(peerId);
+      if (!remote || remote.nodeId !== null) return null;
+      clearTimeout(remote.orphanTimer);
+      this.#remotes.delete(peerId);
+      remote.peer.resumeSecret.restore(digest);
+      remote.peer.detach();
+      this.#broadcast({ type: 'peerMoved', peer: remote.peer.info() });
+      this.#claim();
+      return remote.peer;
+    });
+  }
+
+  async #handle(message: ClusterMessage): Promise<void> {
+    if (this.#closed) return;
+    const from = message.from;
+    switch (message.type) {
+      case 'hello': {
+        const isNew = !this.#nodes.has(from);
+        this.#nodes.add(from);
+        for (const info of message.peers) await this.#admitRemote(info, from);
+        this.#awaitingHello.get(from)?.();
+        this.#awaitingHello.delete(from);
+        if (message.reply || isNew) this.#greet(from, false);
+        await this.#pipes.ensure(from);
+        return;
+      }
+      case 'peerJoined':
+        this.#nodes.add(from);
+        await this.#admitRemote(message.peer, from);
+        return;
+      case 'peerMoved': {
+        this.#nodes.add(from);
+        const remote = this.#remotes.get(message.peer.id);
+        if (remote) {
+          clearTimeout(remote.orphanTimer);
+          remote.nodeId = from;
+        } else {
+          await this.#admitRemote(message.peer, from);
+        }
+        await this.#pipes.ensure(from);
+        return;
+      }
+      case 'peerLeft':
+        await this.#removeRemote(message.peerId, 'left (on another node)');
+        return;
+      case 'peerMuted': {
+        const remote = this.#remotes.get(message.peerId);
+        if (remote) this.room.setMuted(remote.peer, message.source, message.muted);
+        return;
+      }
+      case 'bye':
+        this.#nodes.delete(from);
+        this.#pipes.close(from);
+        for (const [peerId, remote] of [...this.#remotes]) if (remote.nodeId === from) await this.#removeRemote(peerId, 'its node left the room');
+        return;
+      case 'pipeOffer':
+        await this.#pipes.answer(from, message);
+        return;
+      case 'pipeAnswer':
+        await this.#pipes.answered(from, message);
+        return;
+      case 'producer': {
+        // Only the node that serves a person may produce for it.
+        const remote = this.#remotes.get(message.peerId);
+        if (!remote || remote.nodeId !== from || remote.peer.producers.has(message.producerId)) return;
+        const { type: _type, from: _from, to: _to, roomId: _room, at: _at, ...piped } = message;
+        const producer = await this.#pipes.pipeIn(from, piped as PipedProducer);
+        if (producer) await this.room.addProducer(remote.peer, producer);
+        else this.#logger.warn({ node: from, peer: message.peerId }, 'piped producer without a pipe to its node; ignored');
+        return;
+      }
+      case 'chat': {
+        // Only the node that serves a person may speak for it.
+        const remote = this.#remotes.get(message.senderId);
+        if (!remote || remote.nodeId !== from) return;
+        this.room.chat.postFromNode(remote.peer, message.message, { senderName: message.senderName, timestamp: message.timestamp });
+        return;
+      }
+      case 'producerClosed':
+      case 'producerPaused':
+      case 'producerResumed': {
+        const producer = this.#remoteProducer(from, message.producerId);
+        if (!producer) return;
+        if (message.type === 'producerClosed') {
+          producer.close();
+          this.#remotes.get(producer.appData.peerId)?.peer.producers.delete(producer.id);
+        } else if (message.type === 'producerPaused') await producer.pause();
+        else await producer.resume();
+        return;
+      }
+    }
+  }
+
+  #remoteProducer(nodeId: string, producerId: string) {
+    for (const remote of this.#remotes.values()) {
+      if (remote.nodeId !== nodeId) continue;
+      const producer = remote.peer.producers.get(producerId);
+      if (producer) return producer;
+    }
+    return undefined;
+  }
+
+  #greet(nodeId: string, reply: boolean): void {
+    this.#nodes.add(nodeId);
+    void this.#send(nodeId, { type: 'hello', peers: this.localPeers().map((peer) => peer.info()), reply });
+  }
+
+  #remotePeer(info: RemotePeerInfo, nodeId: string): Peer {
+    const peer = new Peer({
+      id: info.id,
+      displayName: info.displayName,
+      channel: remoteChannel,
+      logger: this.room.logger.child({ peer: info.id, node: nodeId }),
+      grants: { ...OPEN_JOIN_GRANTS, moderate: info.moderator === true },
+      joinedAt: info.joinedAt,
+    });
+    peer.muted = { ...info.muted };
+    return peer;
+  }
+
+  async #admitRemote(info: RemotePeerInfo, nodeId: string): Promise<void> {
+    const known = this.#remotes.get(info.id);
+    if (known) {
+      clearTimeout(known.orphanTimer);
+      known.nodeId = nodeId;
+      return;
+    }
+    if (this.room.peers.has(info.id)) return;
+    const peer = this.#remotePeer(info, nodeId);
+    this.#remotes.set(info.id, { peer, nodeId });
+    await this.room.admit(peer);
+  }
+
+  async #removeRemote(peerId: string, reason: string): Promise<void> {
+    const remote = this.#remotes.get(peerId);
+    if (!remote) return;
+    clearTimeout(remote.orphanTimer);
+    for (const producer of remote.peer.producers.values()) producer.close();
+    await this.room.leave(remote.peer, reason);
+    this.#remotes.delete(peerId);
+  }
+
+  #orphan(remote: Remote): void {
+    remote.nodeId = null;
+    for (const producer of remote.peer.producers.values()) producer.close();
+    remote.peer.producers.clear();
+    clearTimeout(remote.orphanTimer);
+    remote.orphanTimer = setTimeout(() => {
+      void this.#serialized(async () => {
+        if (this.#remotes.get(remote.peer.id) !== remote || remote.nodeId !== null) return;
+        await this.#removeRemote(remote.peer.id, `its node died and it did not resume within ${this.#ctx.resumeGraceMs} ms`);
+        await this.#ctx.directory.remove(this.room.id, remote.peer.id).catch(() => undefined);
+      });
+    }, this.#ctx.resumeGraceMs);
+    remote.orphanTimer.unref();
+  }
+
+  #onLocalJoined(peer: Peer): void {
+    this.#broadcast({ type: 'peerJoined', peer: peer.info() });
+    this.#claim();
+  }
+
+  #onPeerLeft(peer: Peer): void {
+    if (this.#remotes.has(peer.id)) return;
+    this.#broadcast({ type: 'peerLeft', peerId: peer.id });
+    void this.#ctx.directory.remove(this.room.id, peer.id).catch(() => undefined);
+    // Remote people alone do not keep a node's part of the room open: their own nodes serve them.
+    if (!this.room.closed && this.localPeers().length === 0) this.room.close();
+    else this.#claim();
+  }
+
+  #onRouterRebuilt(): void {
+    // The pipes died with the old router: start over with every node (they drop and re-add our people).
+    this.#pipes.closeAll();
+    for (const nodeId of this.#nodes) {
+      void this.#send(nodeId, { type: 'bye' });
+      this.#greet(nodeId, true);
+    }
+  }
+
+  #onClose(): void {
+    this.#closed = true;
+    for (const remote of this.#remotes.values()) clearTimeout(remote.orphanTimer);
+    this.#broadcast({ type: 'bye' });
+    this.#pipes.closeAll();
+    this.#ctx.placement.release(this.room.id).catch((error: unknown) => this.#logger.warn({ err: error }, 'cannot release room placement'));
+    this.#ctx.loadChanged();
+  }
+
+  #claim(): void {
+    const count = this.localPeers().length;
+    this.#ctx.placement.claim(this.room.id, count).catch((error: unknown) => this.#logger.warn({ err: error }, 'cannot record room placement'));
+    this.#ctx.loadChanged();
+  }
+
+  #broadcast(body: ClusterMessageBody): void {
+    for (const nodeId of this.#nodes) void this.#send(nodeId, body);
+  }
+
+  #send(to: string, body: ClusterMessageBody): Promise<void> {
+    return this.#ctx.send(to, this.room.id, body).catch((error: unknown) => {
+      this.#logger.warn({ err: error, to, type: body.type }, 'cannot reach the other node (redis down?)');
+    });
+  }
+
+  #serialized<T>(task: () => T | Promise<T>): Promise<T> {
+    return this.#queue.add(task) as Promise<T>;
+  }
+
+  /** A listener must never throw into the Room that emits. */
+  #guard(task: () => void): void {
+    try {
+      task();
+    } catch (error) {
+      this.#logger.error({ err: error }, 'room span failed to follow the room');
+    }
+  }
+}

@@ -1,0 +1,83 @@
+/**
+ * Three node processes on loopback ports and a real redis-server; headless Chromium pages each open the
+ * room on a different node. With ROOM_PEERS_PER_NODE=2, the first two meet on one node and the third
+ * lands on another: the room spans two nodes, its producers piped between them. Every page decodes
+ * every other's video and hears its audio, and the one who talks is the active speaker everywhere. Then Redis is killed mid-call: the call goes on, and once
+ * Redis is back (empty), a newcomer still finds the room.
+ */
+import t from 'tap';
+import { Redis } from 'ioredis';
+import { launchBrowser } from '../helpers/browser.js';
+import { everyPair, expectMediaFlowing, joinRoom, type Participant } from '../helpers/call-flow.js';
+import { chromiumCallPage } from '../helpers/call-page.js';
+import { startNodeProcess, type NodeProcess } from '../helpers/cluster-processes.js';
+import { startRedis } from '../helpers/redis.js';
+import { waitFor } from '../helpers/wait.js';
+
+const ROOM = 'cluster-call';
+const TIMEOUT = 60_000;
+
+const redis = await startRedis(t);
+const env = { ROOM_PEERS_PER_NODE: '2', NODE_HEARTBEAT_MS: '300', NODE_TTL_MS: '1500', P2P_ENABLED: 'false' };
+const nodes: NodeProcess[] = [];
+for (const id of ['n1', 'n2', 'n3']) nodes.push(await startNodeProcess(t, id, { redisUrl: redis.url, env }));
+// Carol, alone on the second node, is the only one who talks: her voice reaches the first node's
+// active speaker detection through the pipe.
+const browser = await launchBrowser(t, { fakeMedia: 'file', fakeAudio: 'silence' });
+const talking = await launchBrowser(t, { fakeMedia: 'file', fakeAudio: 'speech' });
+const inspector = new Redis(redis.url, { maxRetriesPerRequest: 1 });
+inspector.on('error', () => {}); // Redis is killed on purpose below.
+t.teardown(() => inspector.disconnect());
+
+/** People each node serves itself (its heartbeat record), by node id. */
+async function localPeers(): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const node of nodes) {
+    const record = await inspector.get(`sw:node:${node.id}:record`);
+    counts[node.id] = record ? (JSON.parse(record) as { peers: number }).peers : -1;
+  }
+  return counts;
+}
+
+const people: Participant[] = [];
+t.test('pages on three different nodes share one room spanning two nodes', async (t) => {
+  for (const [index, name] of ['Alice', 'Bob', 'Carol'].entries()) {
+    const page = chromiumCallPage(name, await (name === 'Carol' ? talking : browser).newPage(name));
+    people.push(await joinRoom(page, nodes[index]!.url, ROOM, name, { timeout: TIMEOUT }));
+  }
+  const counts = await waitFor(
+    async () => {
+      const now = await localPeers();
+      return Object.values(now).sort().join(',') === '0,1,2' ? now : null;
+    },
+    { timeout: TIMEOUT, message: 'two people on one node, one on another' },
+  );
+  t.comment(`people per node: ${JSON.stringify(counts)}`);
+  const flowing = await expectMediaFlowing(everyPair(people), 'the spanning call', { timeout: TIMEOUT });
+  t.comment(JSON.stringify(flowing));
+  t.pass('every page decodes every other page, across the span');
+  const carol = people[2]!;
+  for (const viewer of people) {
+    await waitFor(
+      async () => (await viewer.page.evaluate(() => (window as unknown as { __shouwang: { activeSpeakerId: string | null } }).__shouwang.activeSpeakerId, null)) === carol.peerId,
+      { timeout: TIMEOUT, message: `${viewer.name} sees Carol (on the other node) as the active speaker` },
+    );
+  }
+  t.pass('the active speaker is detected across the span');
+  for (const person of people) {
+    const remote = await person.page.evaluate(() => (window as unknown as { __shouwang: { remotePeerIds(): string[] } }).__shouwang.remotePeerIds(), null);
+    t.same(remote.sort(), people.filter((p) => p !== person).map((p) => p.peerId).sort(), `${person.name} sees the two others`);
+  }
+});
+
+t.test('Redis going away and coming back empty does not end the call', async (t) => {
+  await redis.kill();
+  await expectMediaFlowing(everyPair(people), 'the call without Redis', { timeout: TIMEOUT });
+  t.pass('media keeps flowing with Redis down');
+  await redis.start();
+  // The nodes write their rooms and people again; the room is found where it is.
+  await waitFor(async () => (await inspector.hlen(`sw:room:${ROOM}:span`)) === 2, { timeout: TIMEOUT, message: 'the room span re-registered' });
+  const dave = await joinRoom(chromiumCallPage('Dave', await browser.newPage('Dave')), nodes[2]!.url, ROOM, 'Dave', { timeout: TIMEOUT });
+  await expectMediaFlowing(everyPair([...people, dave]), 'the call with Dave after Redis came back', { timeout: TIMEOUT });
+  t.pass('a newcomer after the Redis restart joins the same call and media flows among all four');
+});
