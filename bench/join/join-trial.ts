@@ -63,7 +63,10 @@ export async function timedJoin(
         if (options.waitForP2P && m.p2pAt === undefined) throw new Error('not on P2P yet');
         const firsts = await Promise.all(options.others.map(async (peerId) => (await frameTimesOf(page, peerId, m.click))[0]));
         if (firsts.some((at) => at === undefined)) throw new Error(`first frames so far: ${JSON.stringify(firsts)}`);
-        return { marks: m, firsts: firsts as number[] };
+        // Read the marks again, now that the frames are in: the copy above may predate the milestones
+        // that led to them (the consumer's answer, ICE), which happened between the two reads.
+        const settled = await page.evaluate(() => (globalThis as unknown as { __joinMarks: PageMarks }).__joinMarks);
+        return { marks: settled, firsts: firsts as number[] };
       },
       { timeout: TIMEOUT, interval: 50, message: `${options.name}: first frames${options.waitForP2P ? ' and P2P' : ''}` },
     );

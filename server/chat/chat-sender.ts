@@ -4,7 +4,7 @@
  * refused (a client refused again and again is broken or hostile).
  */
 import type { ChatLimits, ChatMessage } from '../../protocol/chat.js';
-import { TokenBucket } from '../signaling/rate-limiter.js';
+import { TokenBucket } from '../../protocol/token-bucket.js';
 
 /** Ids remembered per sender: resends happen within seconds, long before this many newer messages. */
 const REMEMBERED_IDS = 512;

@@ -16,15 +16,16 @@ import type { ServerNotificationMethod, ServerNotifications } from '../../protoc
 import { RoomChat, type ChatOptions } from '../chat/room-chat.js';
 import type { P2PConfig } from '../config.js';
 import { mediaCodecs } from '../media/codecs.js';
-import { toWire } from '../media/wire.js';
 import type { WorkerSlot } from '../media/worker-pool.js';
 import type { MutableSource, MuteState } from '../../protocol/p2p.js';
 import { P2PCoordinator } from '../p2p/p2p-coordinator.js';
 import { RequestError } from '../signaling/errors.js';
 import { ActiveSpeakerDetector } from './active-speaker.js';
 import { ConnectionQualityMonitor } from './connection-quality.js';
+import { consumeProducer } from './consume.js';
+import { toWire } from '../media/wire.js';
 import type { PeerChannel } from './peer-channel.js';
-import { Peer, type ConsumerAppData, type ProducerAppData, type TransportAppData, type TransportDirection } from './peer.js';
+import { Peer, type ProducerAppData, type TransportAppData, type TransportDirection } from './peer.js';
 import { OPEN_JOIN_GRANTS, type Grants } from '../auth/grants.js';
 import { needsModerator, successorModerator } from './moderation.js';
 import { RoomAccessControl } from './room-access.js';
@@ -453,55 +454,9 @@ export class Room extends EventEmitter<RoomEvents> {
    * when the client answers, so the first keyframe is not lost. The answer is awaited outside the
    * room's queue: one slow client must not hold up the room.
    */
-  async #consume(consumerPeer: Peer, producerPeer: Peer, producerId: string): Promise<void> {
-    const producer = producerPeer.producers.get(producerId);
-    const transport = consumerPeer.transportFor('recv');
-    const rtpCapabilities = consumerPeer.rtpCapabilities;
-    // A detached peer could not answer `newConsumer`; it gets what it missed when it resumes.
-    if (!producer || !transport || !rtpCapabilities || consumerPeer.closed || consumerPeer.detached) return;
-    // Its token does not let it receive media (a publish-only speaker, a bot).
-    if (!consumerPeer.grants.subscribe) return;
-    if (!this.router.canConsume({ producerId, rtpCapabilities })) {
-      consumerPeer.logger.warn({ producerId }, 'cannot consume: no common codec');
-      return;
-    }
-    let consumer;
-    try {
-      consumer = await transport.consume<ConsumerAppData>({
-        producerId,
-        rtpCapabilities,
-        paused: true,
-        appData: { peerId: consumerPeer.id, producerPeerId: producerPeer.id, source: producer.appData.source },
-      });
-    } catch (error) {
-      if (!consumerPeer.closed && !producer.closed) consumerPeer.logger.error({ err: error, producerId }, 'consume failed');
-      return;
-    }
-    consumerPeer.addConsumer(consumer);
-    try {
-      await consumerPeer.channel.request('newConsumer', {
-        peerId: producerPeer.id,
-        producerId,
-        consumerId: consumer.id,
-        kind: consumer.kind,
-        source: producer.appData.source,
-        rtpParameters: toWire(consumer.rtpParameters),
-        type: consumer.type,
-        producerPaused: consumer.producerPaused,
-        ...(producer.appData.videoSize ? { videoSize: producer.appData.videoSize } : {}),
-      });
-      if (!consumer.closed) await consumer.resume();
-    } catch (error) {
-      // The client could not set it up (or is gone): a consumer nobody plays only wastes bandwidth.
-      if (!consumer.closed) {
-        consumerPeer.logger.warn({ err: error, consumerId: consumer.id }, 'client did not take consumer; closing it');
-        consumer.close();
-        consumerPeer.consumers.delete(consumer.id);
-        // A slow client may still set it up after the timeout: without this it would keep a tile that
-        // nothing feeds and that no producer close would ever remove.
-        if (!consumerPeer.closed) consumerPeer.channel.notify('consumerClosed', { consumerId: consumer.id });
-      }
-    }
+  /** Offers one producer to one peer (see consume.ts); failures are logged there, never thrown. */
+  #consume(consumerPeer: Peer, producerPeer: Peer, producerId: string): Promise<void> {
+    return consumeProducer(this.router, consumerPeer, producerPeer, producerId);
   }
 
   /** The last moderator of an open room left: the longest present takes over, and everyone is told. */

@@ -16,7 +16,7 @@ import type {
 } from '../../protocol/server-messages.js';
 import type { PeerChannel } from '../rooms/peer-channel.js';
 import { ProtocolError, RequestError } from './errors.js';
-import { TokenBucket } from './rate-limiter.js';
+import { TokenBucket } from '../../protocol/token-bucket.js';
 
 export interface ConnectionOptions {
   logger: FastifyBaseLogger;

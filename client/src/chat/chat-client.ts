@@ -20,7 +20,7 @@ import type { ErrorCode } from '../../../protocol/errors.js';
 import type { SignalClient } from '../signal/signal-client.js';
 import { SignalError } from '../signal/signal-error.js';
 import { Emitter } from '../util/emitter.js';
-import { TokenBucket } from '../util/token-bucket.js';
+import { TokenBucket } from '../../../protocol/token-bucket.js';
 import type { ChatLink } from './chat-link.js';
 import { newChatId } from './chat-id.js';
 import { RaisedHands } from './raised-hands.js';

@@ -8,16 +8,14 @@
  * transports with every publication produced again when the server's media process was replaced
  * (`mediaReset`, or a resume that finds the transports gone).
  */
-import { Device } from 'mediasoup-client';
+import type { Device } from 'mediasoup-client';
 import type {
   Consumer,
   Producer,
   RtpCapabilities,
   Transport,
-  TransportOptions as DeviceTransportOptions,
 } from 'mediasoup-client/types';
 import { CHAT_LABEL } from '../../../protocol/chat.js';
-import type { MediaSource } from '../../../protocol/media.js';
 import type { ResumedSession, TransportOptions } from '../../../protocol/requests.js';
 import type { ServerRequests } from '../../../protocol/server-messages.js';
 import type { ChatLink } from '../chat/chat-link.js';
@@ -34,19 +32,15 @@ import type {
   VideoDemand,
 } from './media-session.js';
 import { IceRestarter } from './ice-restarter.js';
-import { inboundStats, outboundStats } from './rtc-stats.js';
+import { collectStats, receivedCount } from './sfu-stats.js';
 import { encodingOptionsFor } from './sfu-encodings.js';
+import { isLocalSource, isVideoSize, prepareTransports, transportParameters, videoSizeOf } from './sfu-parameters.js';
 import { SfuVideoDemand } from './sfu-video-demand.js';
 
-type ConsumerAppData = { peerId: string; source: MediaSource };
+import type { ConsumerAppData } from './sfu-stats.js';
+
 type ProducerAppData = { source: LocalSource; paused: boolean; videoSize?: { width: number; height: number } };
 type NewConsumer = ServerRequests['newConsumer']['data'];
-
-const LOCAL_SOURCES: readonly unknown[] = ['mic', 'camera', 'screen', 'screen-audio'] satisfies LocalSource[];
-
-function isLocalSource(value: unknown): value is LocalSource {
-  return LOCAL_SOURCES.includes(value);
-}
 
 /** Higher is worse; 'new' and 'closed' must not hide the state of a transport that is in use. */
 const STATE_RANK: Record<MediaConnectionState, number> = {
@@ -298,11 +292,7 @@ export class SfuSession implements MediaSession {
    */
   async receivedCount(consumerId: string): Promise<number | null> {
     const consumer = this.#consumers.get(consumerId);
-    if (!consumer || consumer.closed) return null;
-    const ids = { peerId: consumer.appData.peerId, consumerId, kind: consumer.kind };
-    const [stats] = inboundStats(await consumer.getStats(), ids);
-    if (!stats) return 0;
-    return stats.kind === 'video' ? (stats.framesDecoded ?? 0) : stats.packetsReceived;
+    return consumer && !consumer.closed ? receivedCount(consumer) : null;
   }
 
   isPublished(source: LocalSource): boolean {
@@ -347,32 +337,8 @@ export class SfuSession implements MediaSession {
     }
   }
 
-  async stats(): Promise<MediaSessionStats> {
-    // A consumer closing while its stats are read must not fail the whole report.
-    const inbound = await Promise.all(
-      [...this.#consumers.values()].map((consumer) =>
-        consumer
-          .getStats()
-          .then((report) =>
-            inboundStats(report, {
-              peerId: consumer.appData.peerId,
-              consumerId: consumer.id,
-              kind: consumer.kind,
-              source: consumer.appData.source,
-            }),
-          )
-          .catch(() => []),
-      ),
-    );
-    const outbound = await Promise.all(
-      [...this.#producers.values()].map((producer) =>
-        producer
-          .getStats()
-          .then((report) => outboundStats(report, producer.kind))
-          .catch(() => []),
-      ),
-    );
-    return { inbound: inbound.flat(), outbound: outbound.flat() };
+  stats(): Promise<MediaSessionStats> {
+    return collectStats(this.#consumers.values(), this.#producers.values());
   }
 
   close(): void {
@@ -535,34 +501,4 @@ export class SfuSession implements MediaSession {
     this.#publicationQueue = run.catch(() => undefined);
     return run;
   }
-}
-
-/** A video's capture size, for receivers choosing simulcast layers (sent with `produce`). */
-function videoSizeOf(track: MediaStreamTrack): { videoSize?: { width: number; height: number } } {
-  if (track.kind !== 'video') return {};
-  const { width, height } = track.getSettings();
-  return width && height ? { videoSize: { width: Math.round(width), height: Math.round(height) } } : {};
-}
-
-function isVideoSize(value: unknown): value is { width: number; height: number } {
-  const size = value as { width?: unknown; height?: unknown } | null;
-  return typeof size?.width === 'number' && typeof size.height === 'number';
-}
-
-/** A device loaded with the router's capabilities, and the server's two transports for it. */
-async function prepareTransports(signal: SignalClient, routerRtpCapabilities: RtpCapabilities) {
-  const device = await Device.factory();
-  await device.load({ routerRtpCapabilities });
-  const [sendOptions, recvOptions] = await Promise.all([
-    // SCTP for the chat data channels (SfuChatLink).
-    signal.request('createTransport', { direction: 'send', sctp: true }),
-    signal.request('createTransport', { direction: 'recv', sctp: true }),
-  ]);
-  return { device, sendOptions, recvOptions };
-}
-
-/** The server names it `transportId`; mediasoup-client wants `id`. */
-function transportParameters(options: TransportOptions, iceServers: RTCIceServer[]): DeviceTransportOptions {
-  const { transportId, iceParameters, iceCandidates, dtlsParameters, sctpParameters } = options;
-  return { id: transportId, iceParameters, iceCandidates, dtlsParameters, sctpParameters, iceServers };
 }

@@ -76,6 +76,19 @@ export class MediaDevicesState {
     return this.listOf(kind).some((device) => device.deviceId === deviceId);
   }
 
+  /**
+   * After the device list changed (hot-plug), the device to switch to from `inUse`, or null to stay:
+   * the chosen one if it came back, else the default (or first) one if `inUse` is gone.
+   */
+  replacementFor(kind: 'mic' | 'camera', inUse: string): string | null {
+    const list = this.listOf(kind);
+    if (list.length === 0) return null;
+    const chosen = this.chosen[kind];
+    if (chosen && chosen !== inUse && this.has(kind, chosen)) return chosen;
+    if (this.has(kind, inUse)) return null;
+    return (list.find((device) => device.deviceId === 'default') ?? list[0])?.deviceId ?? null;
+  }
+
   choose(kind: DeviceKind, deviceId: string | null): void {
     this.chosen[kind] = deviceId;
     try {

@@ -491,16 +491,9 @@ export class RoomState {
   async #followUnpluggedDevices(): Promise<void> {
     for (const kind of ['mic', 'camera'] as const) {
       const track = kind === 'mic' ? this.local.micTrack : this.local.cameraTrack;
-      const deviceId = track?.getSettings().deviceId;
-      const list = this.devices.listOf(kind);
-      if (!track || !deviceId || list.length === 0) continue;
-      const chosen = this.devices.chosen[kind];
-      if (chosen && chosen !== deviceId && this.devices.has(kind, chosen)) {
-        await this.chooseDevice(kind, chosen, { remember: false });
-      } else if (!this.devices.has(kind, deviceId)) {
-        const fallback = list.find((device) => device.deviceId === 'default') ?? list[0];
-        if (fallback) await this.chooseDevice(kind, fallback.deviceId, { remember: false });
-      }
+      const inUse = track?.getSettings().deviceId;
+      const next = inUse ? this.devices.replacementFor(kind, inUse) : null;
+      if (next) await this.chooseDevice(kind, next, { remember: false });
     }
   }
 

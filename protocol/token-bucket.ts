@@ -1,6 +1,7 @@
 /**
- * A token bucket: `burst` at once, refilled at `perSecond`. The client paces itself with the limits
- * the server enforces (the server's own bucket is server/signaling/rate-limiter.ts).
+ * A token bucket: `burst` messages at once, refilled at `perSecond`. Shared by both sides: the server
+ * checks one per connection before any parsing work, and the client paces itself with the same limits
+ * the server enforces. Plain TypeScript, no dependencies, so it may go into the browser bundle.
  */
 export class TokenBucket {
   readonly #burst: number;
