@@ -5,6 +5,7 @@
 import { z } from 'zod';
 import { MEDIA_SOURCES, rtpParametersSchema } from '../../protocol/media.js';
 import { outgoingChatSchema } from '../../protocol/chat-schema.js';
+import { ROOM_ACCESS_MODES } from '../../protocol/moderation.js';
 import { roomIdSchema } from '../../protocol/requests.js';
 
 const id = z.string().min(1).max(64);
@@ -19,12 +20,23 @@ export const remotePeerSchema = z.object({
   moderator: z.boolean().optional(),
 });
 
+const actorSchema = z.object({ peerId: id, displayName: z.string().min(1).max(200) }).nullable();
+const knockSchema = z.object({ knockId: id, displayName: z.string().min(1).max(200), since: z.number() });
+/** The room's access mode and when it was set (the later change wins when two nodes change it at once). */
+export const accessStateSchema = z.object({ mode: z.enum(ROOM_ACCESS_MODES), at: z.number() });
+
 const srtpSchema = z.object({ cryptoSuite: z.string().max(64), keyBase64: z.string().max(256) });
 const endpoint = { ip: z.string().min(1).max(64), port: z.number().int().min(1).max(65535), srtp: srtpSchema };
 
 const bodies = [
   /** "I serve this room, with these people." `reply`: the sender wants the same back. */
-  z.object({ type: z.literal('hello'), peers: z.array(remotePeerSchema).max(1000), reply: z.boolean() }),
+  z.object({
+    type: z.literal('hello'),
+    peers: z.array(remotePeerSchema).max(1000),
+    reply: z.boolean(),
+    access: accessStateSchema.optional(),
+    knocks: z.array(knockSchema).max(100).optional(),
+  }),
   z.object({ type: z.literal('peerJoined'), peer: remotePeerSchema }),
   z.object({ type: z.literal('peerLeft'), peerId: id }),
   z.object({ type: z.literal('peerMuted'), peerId: id, source: z.enum(['mic', 'camera']), muted: z.boolean() }),
@@ -51,6 +63,14 @@ const bodies = [
   z.object({ type: z.literal('producerResumed'), producerId: id }),
   /** A chat message one of the sender's people posted (checked and stamped there). */
   z.object({ type: z.literal('chat'), senderId: id, senderName: z.string().min(1).max(200), timestamp: z.number(), message: outgoingChatSchema }),
+  /** A moderator (or the operator) here changed who may come in. */
+  z.object({ type: z.literal('access'), state: accessStateSchema, by: actorSchema }),
+  /** Everyone waiting in the sender's lobby for this room (the whole list, so a lost message heals). */
+  z.object({ type: z.literal('lobby'), knocks: z.array(knockSchema).max(100) }),
+  /** A moderator on the sender's node answered a knock waiting on the receiver. */
+  z.object({ type: z.literal('knockAnswer'), knockId: id, admitted: z.boolean(), reason: z.string().max(300).optional() }),
+  /** A moderator on the sender's node acts on one of the receiver's people. */
+  z.object({ type: z.literal('moderate'), peerId: id, action: z.enum(['mute', 'remove']), source: z.enum(MEDIA_SOURCES).optional(), by: actorSchema }),
 ] as const;
 
 const bodySchema = z.discriminatedUnion('type', bodies);

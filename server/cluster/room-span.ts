@@ -17,10 +17,17 @@ import type { ClusterMessage, ClusterMessageBody, RemotePeerInfo } from './messa
 import type { PeerDirectory, PeerRecord } from './peer-directory.js';
 import type { PipedProducer } from './pipe-link.js';
 import type { RoomPlacement } from './placement.js';
+import { SpanModeration } from './span-moderation.js';
 import { SpanPipes } from './span-pipes.js';
 
 /** How long a new part of a room waits for the other nodes' people before its first join goes on. */
 const GREETING_WAIT_MS = 1500;
+
+/**
+ * A part of a room with nobody of its own (a newcomer refused at the door, a knocker who gave up) is
+ * closed when found so at two checks in a row: it would otherwise hold a router and pipes for nothing.
+ */
+const UNUSED_CHECK_MS = 15_000;
 
 export interface SpanContext {
   nodeId: string;
@@ -61,6 +68,9 @@ export class RoomSpan {
   /** Other nodes serving this room. */
   readonly #nodes = new Set<string>();
   readonly #pipes: SpanPipes;
+  readonly #moderation: SpanModeration;
+  readonly #unusedCheck: NodeJS.Timeout;
+  #unusedBefore = false;
   readonly #queue = new PQueue({ concurrency: 1 });
   /** Nodes greeted at start that have not answered yet. */
   readonly #awaitingHello = new Map<string, () => void>();
@@ -80,6 +90,17 @@ export class RoomSpan {
       serialized: (task) => this.#serialized(task),
       logger: this.#logger,
     });
+    this.#moderation = new SpanModeration({
+      room,
+      placement: ctx.placement,
+      broadcast: (body) => this.#broadcast(body),
+      send: (to, body) => ctx.send(to, room.id, body),
+      nodeOf: (peerId) => this.#remotes.get(peerId)?.nodeId,
+      redisReady: ctx.redisReady,
+      logger: this.#logger,
+    });
+    this.#unusedCheck = setInterval(() => this.#guard(() => this.#closeIfUnused()), UNUSED_CHECK_MS);
+    this.#unusedCheck.unref();
     room.on('peerJoined', (peer) => this.#guard(() => this.#onLocalJoined(peer)));
     room.on('peerLeft', (peer) => this.#guard(() => this.#onPeerLeft(peer)));
     room.on('produced', (peer, producer) =>
@@ -109,6 +130,7 @@ export class RoomSpan {
   start(): Promise<void> {
     this.#ready = this.#serialized(async () => {
       if (!this.#ctx.redisReady()) return [];
+      await this.#moderation.load();
       const nodes = await this.#ctx.placement.spanOf(this.room.id).catch((error: unknown) => {
         this.#logger.warn({ err: error }, 'cannot read the room span from redis; serving it alone for now');
         return [] as string[];
@@ -159,11 +181,26 @@ export class RoomSpan {
     return this.#serialized(() => this.#handle(message));
   }
 
+  /**
+   * Redis is back (maybe empty after a restart): records this node's part of the room again and greets
+   * every node serving it. A part started while Redis was away greeted nobody (two parts of one room,
+   * unaware of each other): the greeting joins them. Known nodes get our people again, in case a
+   * message to them was dropped while Redis was away.
+   */
+  resync(): Promise<void> {
+    return this.#serialized(async () => {
+      if (this.#closed) return;
+      const others = await this.#ctx.placement.claim(this.room.id, this.localPeers().length);
+      for (const nodeId of new Set([...others, ...this.#nodes])) this.#greet(nodeId, !this.#nodes.has(nodeId));
+    });
+  }
+
   /** A node died: its pipe closes (its producers with it) and its people wait, as orphans, to resume. */
   nodeLost(nodeId: string): Promise<void> {
     return this.#serialized(() => {
       this.#nodes.delete(nodeId);
       this.#pipes.close(nodeId);
+      this.#moderation.nodeGone(nodeId);
       for (const remote of this.#remotes.values()) {
         if (remote.nodeId === nodeId) this.#orphan(remote);
       }
@@ -211,6 +248,7 @@ export class RoomSpan {
         const isNew = !this.#nodes.has(from);
         this.#nodes.add(from);
         for (const info of message.peers) await this.#admitRemote(info, from);
+        this.#moderation.greeted(from, message);
         this.#awaitingHello.get(from)?.();
         this.#awaitingHello.delete(from);
         if (message.reply || isNew) this.#greet(from, false);
@@ -244,6 +282,7 @@ export class RoomSpan {
       case 'bye':
         this.#nodes.delete(from);
         this.#pipes.close(from);
+        this.#moderation.nodeGone(from);
         for (const [peerId, remote] of [...this.#remotes]) if (remote.nodeId === from) await this.#removeRemote(peerId, 'its node left the room');
         return;
       case 'pipeOffer':
@@ -269,6 +308,12 @@ export class RoomSpan {
         this.room.chat.postFromNode(remote.peer, message.message, { senderName: message.senderName, timestamp: message.timestamp });
         return;
       }
+      case 'access':
+      case 'lobby':
+      case 'knockAnswer':
+      case 'moderate':
+        await this.#moderation.handle(message);
+        return;
       case 'producerClosed':
       case 'producerPaused':
       case 'producerResumed': {
@@ -295,7 +340,7 @@ export class RoomSpan {
 
   #greet(nodeId: string, reply: boolean): void {
     this.#nodes.add(nodeId);
-    void this.#send(nodeId, { type: 'hello', peers: this.localPeers().map((peer) => peer.info()), reply });
+    void this.#send(nodeId, { type: 'hello', peers: this.localPeers().map((peer) => peer.info()), reply, ...this.#moderation.greeting() });
   }
 
   #remotePeer(info: RemotePeerInfo, nodeId: string): Peer {
@@ -371,8 +416,19 @@ export class RoomSpan {
     }
   }
 
+  #closeIfUnused(): void {
+    const orphans = [...this.#remotes.values()].some((remote) => remote.nodeId === null);
+    const unused = !this.room.closed && this.localPeers().length === 0 && this.room.access.idle && !orphans;
+    if (unused && this.#unusedBefore) {
+      this.#logger.info('closing a part of the room that nobody here uses');
+      this.room.close();
+    }
+    this.#unusedBefore = unused;
+  }
+
   #onClose(): void {
     this.#closed = true;
+    clearInterval(this.#unusedCheck);
     for (const remote of this.#remotes.values()) clearTimeout(remote.orphanTimer);
     this.#broadcast({ type: 'bye' });
     this.#pipes.closeAll();

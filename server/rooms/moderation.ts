@@ -13,6 +13,16 @@ import { RequestError } from '../signaling/errors.js';
 import type { Peer } from './peer.js';
 import type { Room } from './room.js';
 
+/**
+ * Acts on people who are in the room here only as another node's (a room spanning nodes): the node that
+ * serves them must mute or remove them, and then tells everyone, this node included.
+ */
+export interface PeerRelay {
+  holds(peer: Peer): boolean;
+  mute(peer: Peer, source: MediaSource, by: Actor): Promise<void>;
+  remove(peer: Peer, by: Actor): Promise<void>;
+}
+
 /** The actor a moderator peer is, as others are told. */
 export function actorOf(peer: Peer): Actor {
   return { peerId: peer.id, displayName: peer.displayName };
@@ -53,6 +63,11 @@ function isMutable(source: MediaSource): source is MutableSource {
  * the producer is not what carries media: the target's client is asked to stop sending, and does.
  */
 export async function mutePeer(room: Room, target: Peer, source: MediaSource, by: Actor): Promise<string[]> {
+  if (room.elsewhere?.holds(target)) {
+    await room.elsewhere.mute(target, source, by);
+    // The same ids as on the target's node: its producers are piped here under their own ids.
+    return [...target.producers.values()].filter((producer) => producer.appData.source === source).map((producer) => producer.id);
+  }
   const paused: string[] = [];
   for (const producer of target.producers.values()) {
     if (producer.appData.source !== source || producer.closed) continue;
@@ -67,6 +82,7 @@ export async function mutePeer(room: Room, target: Peer, source: MediaSource, by
 
 /** Takes `target` out of the room; its connection closes with REMOVED and says by whom. */
 export async function removePeer(room: Room, target: Peer, by: Actor): Promise<void> {
+  if (room.elsewhere?.holds(target)) return room.elsewhere.remove(target, by);
   target.logger.info({ by: by?.peerId ?? 'operator' }, 'removed by moderator');
   // Closed first, so the client learns why before it sees its media stop.
   target.channel.close(CLOSE_CODES.REMOVED, `removed from the meeting ${describe(by)}`);

@@ -31,11 +31,25 @@ export interface RoomAccessOptions {
   peers: () => Iterable<Peer>;
 }
 
+/**
+ * Other nodes serving the same room (server/cluster/span-moderation.ts): they hear this node's mode
+ * changes and lobby, and answer the knocks waiting there. Without a cluster there is none.
+ */
+export interface AccessPeers {
+  modeChanged(mode: RoomAccess, by: Actor): void;
+  lobbyChanged(localKnocks: Knock[]): void;
+  /** A moderator here answered a knock that waits on another node. */
+  answerElsewhere(nodeId: string, knockId: string, admitted: boolean, reason?: string): void;
+}
+
 export class RoomAccessControl {
   readonly #options: RoomAccessOptions;
   readonly #knocks = new Map<string, PendingKnock>();
   /** Admitted knockers' connections, until they join (or the pass expires). */
   readonly #passes = new Map<PeerChannel, NodeJS.Timeout>();
+  /** Knocks waiting on other nodes of a room that spans nodes, by the node they wait on. */
+  readonly #remoteKnocks = new Map<string, Knock[]>();
+  #others: AccessPeers | undefined;
   #mode: RoomAccess = 'open';
   #closed = false;
 
@@ -47,8 +61,32 @@ export class RoomAccessControl {
     return this.#mode;
   }
 
+  /** Everyone waiting, here and on the room's other nodes: what moderators see. */
   get knocks(): Knock[] {
+    return [...this.localKnocks, ...[...this.#remoteKnocks.values()].flat()];
+  }
+
+  /** The knocks waiting on this node's connections. */
+  get localKnocks(): Knock[] {
     return [...this.#knocks.values()].map(({ knockId, displayName, since }) => ({ knockId, displayName, since }));
+  }
+
+  /** Whether nobody waits here for an answer or holds a pass: nothing keeps an empty room part open. */
+  get idle(): boolean {
+    return this.#knocks.size === 0 && this.#passes.size === 0;
+  }
+
+  /** Links this room to its other nodes (once, by its RoomSpan). */
+  linkOtherNodes(others: AccessPeers): void {
+    this.#others = others;
+  }
+
+  /** Another node's lobby for this room changed (`[]`: that node has nobody waiting, or left). */
+  setRemoteKnocks(nodeId: string, knocks: Knock[]): void {
+    if (knocks.length === 0 && !this.#remoteKnocks.has(nodeId)) return;
+    if (knocks.length === 0) this.#remoteKnocks.delete(nodeId);
+    else this.#remoteKnocks.set(nodeId, knocks.slice(0, MAX_KNOCKS_PER_ROOM));
+    this.#notifyModerators();
   }
 
   /**
@@ -67,10 +105,14 @@ export class RoomAccessControl {
     if (this.#mode === 'lobby') throw new RequestError('LOBBY', 'the meeting has a lobby: knock and wait for a moderator');
   }
 
-  /** Changes the mode and tells everyone. Opening the room lets everyone in the lobby in. */
-  setMode(mode: RoomAccess, by: Actor): void {
+  /**
+   * Changes the mode and tells everyone. Opening the room lets everyone in the lobby in. `fromNode`:
+   * the change was made on another node of the room, which tells the rest itself.
+   */
+  setMode(mode: RoomAccess, by: Actor, fromNode = false): void {
     if (this.#closed || mode === this.#mode) return;
     this.#mode = mode;
+    if (!fromNode) this.#others?.modeChanged(mode, by);
     for (const peer of this.#options.peers()) peer.channel.notify('roomAccessChanged', { access: mode, by });
     this.#options.logger.info({ access: mode, by: by?.peerId ?? 'operator' }, 'room access changed');
     if (mode === 'open') for (const knockId of [...this.#knocks.keys()]) this.answer(knockId, true);
@@ -95,7 +137,7 @@ export class RoomAccessControl {
     timer.unref();
     this.#knocks.set(knockId, { knockId, displayName, since: Date.now(), channel, timer });
     this.#options.logger.info({ knockId, displayName }, 'knock');
-    this.#notifyModerators();
+    this.#lobbyChanged();
     return knockId;
   }
 
@@ -105,24 +147,30 @@ export class RoomAccessControl {
     if (!knock) return;
     clearTimeout(knock.timer);
     this.#knocks.delete(knockId);
-    this.#notifyModerators();
+    this.#lobbyChanged();
   }
 
   /** Admits or denies a waiting knock. Throws NOT_FOUND for a knock that is gone. */
   answer(knockId: string, admitted: boolean, reason?: string): void {
     const knock = this.#knocks.get(knockId);
-    if (!knock) throw new RequestError('NOT_FOUND', 'nobody with that knock is waiting');
+    if (!knock) {
+      const nodeId = this.#nodeWaiting(knockId);
+      if (nodeId === undefined || !this.#others) throw new RequestError('NOT_FOUND', 'nobody with that knock is waiting');
+      this.#others.answerElsewhere(nodeId, knockId, admitted, reason);
+      return;
+    }
     clearTimeout(knock.timer);
     this.#knocks.delete(knockId);
     if (admitted) this.#grantPass(knock.channel);
     knock.channel.notify('knockAnswered', { admitted, ...(reason === undefined ? {} : { reason }) });
     this.#options.logger.info({ knockId, admitted, reason }, 'knock answered');
-    this.#notifyModerators();
+    this.#lobbyChanged();
   }
 
   /** A moderator just arrived (or became one): show them who is waiting. */
   showLobbyTo(peer: Peer): void {
-    if (this.#knocks.size > 0) peer.channel.notify('lobbyChanged', { knocks: this.knocks });
+    const knocks = this.knocks;
+    if (knocks.length > 0) peer.channel.notify('lobbyChanged', { knocks });
   }
 
   /** The room closed: everyone still waiting is turned away. Idempotent. */
@@ -140,6 +188,17 @@ export class RoomAccessControl {
     const timer = setTimeout(() => this.#passes.delete(channel), PASS_TTL_MS);
     timer.unref();
     this.#passes.set(channel, timer);
+  }
+
+  #nodeWaiting(knockId: string): string | undefined {
+    for (const [nodeId, knocks] of this.#remoteKnocks) if (knocks.some((knock) => knock.knockId === knockId)) return nodeId;
+    return undefined;
+  }
+
+  /** Moderators here see the change; the room's other nodes hear of it when it is this node's lobby. */
+  #lobbyChanged(): void {
+    this.#notifyModerators();
+    if (!this.#closed) this.#others?.lobbyChanged(this.localKnocks);
   }
 
   #notifyModerators(): void {

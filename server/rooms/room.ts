@@ -27,7 +27,7 @@ import { toWire } from '../media/wire.js';
 import type { PeerChannel } from './peer-channel.js';
 import { Peer, type ProducerAppData, type TransportAppData, type TransportDirection } from './peer.js';
 import { OPEN_JOIN_GRANTS, type Grants } from '../auth/grants.js';
-import { needsModerator, successorModerator } from './moderation.js';
+import { needsModerator, successorModerator, type PeerRelay } from './moderation.js';
 import { RoomAccessControl } from './room-access.js';
 
 /** The room was closed between finding it and using it; the caller should look it up again. */
@@ -79,6 +79,8 @@ export class Room extends EventEmitter<RoomEvents> {
   readonly p2p: P2PCoordinator;
   /** Open, lobby or locked, and the lobby's knocks (room-access.ts). */
   readonly access: RoomAccessControl;
+  /** Moderates the people whose client is on another node (server/cluster/); none on a single node. */
+  elsewhere: PeerRelay | undefined;
   readonly #autoModerator: boolean;
   readonly #maxPeers: number;
   readonly #queue = new PQueue({ concurrency: 1 });

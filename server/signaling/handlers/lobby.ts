@@ -12,8 +12,14 @@ export const lobbyHandlers: HandlerMap<'knock' | 'admitKnock' | 'denyKnock'> = {
     // The same checks as `join`: a bad token is refused here, not after a moderator's yes.
     const admission = await admissionFor({ roomId, displayName, token }, session.config.auth);
     const { connection } = session;
-    const room = session.rooms.rooms.get(roomId);
-    if (!room || room.closed || admission.grants.moderate) {
+    let room = session.rooms.rooms.get(roomId);
+    if (session.cluster && (!room || room.closed) && !admission.grants.moderate) {
+      // The room may live on other nodes only (this node's part of it closed meanwhile): this node's
+      // part learns their access mode and lobby before the knock is judged.
+      room = await session.rooms.getOrCreate(roomId);
+      await session.cluster.roomReady(room);
+    }
+    if (!room || room.closed || room.peers.size === 0 || admission.grants.moderate) {
       // Nobody to ask (the room is empty: it opens for whoever comes) or a moderator: come in.
       setImmediate(() => connection.notify('knockAnswered', { admitted: true }));
       return { knockId: 'immediate' };
