@@ -38,6 +38,8 @@ const envSchema = z.object({
   P2P_SWITCH_BACK_DELAY_MS: z.coerce.number().int().min(0).max(600_000).default(5000),
   /** A P2P attempt that has not carried media both ways by then is abandoned; the pair stays on the SFU. */
   P2P_CONNECT_TIMEOUT_MS: z.coerce.number().int().min(500).max(120_000).default(10_000),
+  /** A pair whose P2P failed tries again after this long, doubling per failure (max 10 min); 0: never. */
+  P2P_RETRY_AFTER_FAILURE_MS: z.coerce.number().int().min(0).max(600_000).default(30_000),
   /**
    * STUN/TURN servers handed to browsers for P2P: comma-separated `stun:`, `turn:` or `turns:` URLs.
    * Empty: host candidates only (enough on one network; across NATs add at least a STUN server).
@@ -168,6 +170,11 @@ export interface P2PConfig {
   enabled: boolean;
   switchBackDelayMs: number;
   connectTimeoutMs: number;
+  /**
+   * A pair whose P2P failed or timed out tries again after this long, doubling with each failure
+   * (server/p2p/mode-machine.ts). Unset or 0: not until the room's membership changes.
+   */
+  retryAfterFailureMs?: number;
   /** STUN/TURN URLs for browsers; credentials are added per peer by server/p2p/ice-servers.ts. */
   iceServerUrls: string[];
   iceTransportPolicy: 'all' | 'relay';
@@ -235,6 +242,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       enabled: e.P2P_ENABLED === 'true' || e.P2P_ENABLED === '1',
       switchBackDelayMs: e.P2P_SWITCH_BACK_DELAY_MS,
       connectTimeoutMs: e.P2P_CONNECT_TIMEOUT_MS,
+      retryAfterFailureMs: e.P2P_RETRY_AFTER_FAILURE_MS,
       iceServerUrls: e.P2P_ICE_SERVERS,
       iceTransportPolicy: e.P2P_ICE_TRANSPORT_POLICY,
       ...(e.P2P_TURN_USERNAME && e.P2P_TURN_CREDENTIAL

@@ -15,12 +15,18 @@
  * - "ready" means the server has seen a DTLS-connected transport of that peer: the SFU path works.
  *   P2P is tried only then, so a broken server setup shows up with two people, not at three.
  * - Back to two after someone left: wait `switchBackDelayMs` first (a reload is a leave and a join).
- * - A pair whose P2P failed is not retried until the room's membership changes.
+ * - A pair whose P2P failed (or never connected) stays on the SFU and tries again later: after
+ *   `retryAfterFailureMs`, doubling with each failure up to MAX_RETRY_MS (networks change: a laptop
+ *   moves to another Wi-Fi, a VPN goes down). A change of membership starts over at once; 0 never
+ *   retries the same pair until membership changes.
  */
 import type { P2PEndReason, P2PReportEvent } from '../../protocol/p2p.js';
 
 export type P2PPhase = 'idle' | 'waiting' | 'connecting' | 'active' | 'stopping';
-export type TimerName = 'switch-back' | 'connect' | 'release';
+export type TimerName = 'switch-back' | 'connect' | 'release' | 'retry';
+
+/** The longest wait between two P2P attempts of a pair that keeps failing. */
+export const MAX_RETRY_MS = 10 * 60_000;
 
 export interface ModeMachineOptions {
   enabled: boolean;
@@ -28,6 +34,8 @@ export interface ModeMachineOptions {
   connectTimeoutMs: number;
   /** How long `stopping` waits for both `released` before closing anyway. */
   releaseTimeoutMs: number;
+  /** First wait before a failed pair tries P2P again (doubles per failure); 0: not until membership changes. */
+  retryAfterFailureMs?: number;
   newSessionId: () => string;
 }
 
@@ -75,6 +83,8 @@ export class ModeMachine {
   #session: Session | null = null;
   /** `a|b` of a pair whose P2P failed; cleared when membership changes. */
   #failedPair: string | null = null;
+  /** Failures of that pair in a row: the next retry waits 2^(failures-1) x retryAfterFailureMs. */
+  #failures = 0;
   /**
    * Someone left (or a session just ended) since the last join: the next start waits for the
    * switch-back delay even if the pair becomes eligible later, e.g. when the remaining peer's SFU
@@ -142,7 +152,7 @@ export class ModeMachine {
   #onJoined(peerId: string): void {
     if (this.#members.includes(peerId)) return;
     this.#members.push(peerId);
-    this.#failedPair = null;
+    this.#forgetFailures();
     this.#afterLeave = false;
     if (this.#phase === 'connecting' || this.#phase === 'active') this.#stop('participant-joined');
     this.#evaluate({ delayed: false });
@@ -153,7 +163,7 @@ export class ModeMachine {
     if (index < 0) return;
     this.#members.splice(index, 1);
     this.#ready.delete(peerId);
-    this.#failedPair = null;
+    this.#forgetFailures();
     this.#afterLeave = true;
     const partner = this.partnerOf(peerId);
     if (partner !== null) {
@@ -189,7 +199,7 @@ export class ModeMachine {
         return true;
       case 'failed':
         if (this.#phase !== 'connecting' && this.#phase !== 'active') return true;
-        this.#failedPair = pairKey(session.offerer, session.answerer);
+        this.#failed(session);
         this.#stop('failed', report.reason);
         return true;
       case 'released':
@@ -209,8 +219,14 @@ export class ModeMachine {
       this.#phase = 'idle';
       if (this.#eligible()) this.#start();
     } else if (name === 'connect' && this.#phase === 'connecting' && session) {
-      this.#failedPair = pairKey(session.offerer, session.answerer);
+      this.#failed(session);
       this.#stop('connect-timeout');
+    } else if (name === 'retry' && this.#failedPair !== null) {
+      // The pair may try again (the count stays: failing again waits longer). It has been on the SFU
+      // for the whole wait, so no switch-back delay on top.
+      this.#failedPair = null;
+      this.#afterLeave = false;
+      this.#evaluate({ delayed: false });
     } else if (name === 'release' && this.#phase === 'stopping' && session) {
       this.#close('release-timeout', [session.offerer, session.answerer].filter((id) => this.#members.includes(id)));
     }
@@ -286,6 +302,20 @@ export class ModeMachine {
     this.#afterLeave = true;
     // Back to the SFU after a switch: going P2P again right away would only churn.
     if (reevaluate) this.#evaluate({ delayed: true });
+  }
+
+  #failed(session: Session): void {
+    this.#failedPair = pairKey(session.offerer, session.answerer);
+    this.#failures++;
+    const base = this.#options.retryAfterFailureMs ?? 0;
+    if (base > 0) this.#setTimer('retry', Math.min(MAX_RETRY_MS, base * 2 ** (this.#failures - 1)));
+  }
+
+  /** Membership changed: whoever is paired next starts with a clean slate. */
+  #forgetFailures(): void {
+    this.#failedPair = null;
+    this.#failures = 0;
+    this.#clearTimer('retry');
   }
 
   #setTimer(name: TimerName, ms: number): void {

@@ -44,6 +44,7 @@ export class P2PCoordinator {
       enabled: options.config.enabled,
       switchBackDelayMs: options.config.switchBackDelayMs,
       connectTimeoutMs: options.config.connectTimeoutMs,
+      retryAfterFailureMs: options.config.retryAfterFailureMs ?? 0,
       releaseTimeoutMs: RELEASE_TIMEOUT_MS,
       newSessionId: randomUUID,
     });

@@ -5,7 +5,7 @@
 import t from 'tap';
 import { ModeMachine, type ModeCommand, type ModeInput, type TimerName } from '../../server/p2p/mode-machine.js';
 
-const OPTIONS = { enabled: true, switchBackDelayMs: 5000, connectTimeoutMs: 10_000, releaseTimeoutMs: 8000 };
+const OPTIONS = { enabled: true, switchBackDelayMs: 5000, connectTimeoutMs: 10_000, releaseTimeoutMs: 8000, retryAfterFailureMs: 0 };
 
 /** A machine plus the timers it asked for, and everything it commanded so far. */
 class Harness {
@@ -164,6 +164,57 @@ t.test('ICE failure: back to the SFU, no retry until the membership changes', as
   h.joinReady('c');
   h.send({ type: 'left', peerId: 'c' });
   t.equal(h.machine.phase, 'waiting', 'retried after the delay');
+});
+
+t.test('a failed pair tries again later, waiting twice as long after each failure', async (t) => {
+  const h = new Harness({ retryAfterFailureMs: 30_000 });
+  const s1 = h.activate('a', 'b');
+  h.report('a', 'failed', s1, 'connection-lost');
+  t.equal(h.timers.get('retry')?.ms, 30_000, 'the first retry is armed for 30 s');
+  h.report('a', 'released');
+  h.report('b', 'released');
+  t.equal(h.machine.phase, 'idle', 'back on the SFU; the failed pair is not started again at once');
+  t.notOk(h.timers.has('switch-back'), 'not even after the switch-back delay');
+
+  const retry = h.fire('retry');
+  const start = retry.find((c) => c.type === 'start');
+  t.ok(start, 'the retry starts a new session');
+  t.not(h.machine.sessionId, s1, 'with a new session id');
+
+  // It never connects: the connect timeout counts as a failure too, and the next wait doubles.
+  h.fire('connect');
+  t.equal(h.timers.get('retry')?.ms, 60_000, 'the second retry waits 60 s');
+  h.report('a', 'released');
+  h.report('b', 'released');
+  h.fire('retry');
+  h.report('b', 'failed', h.machine.sessionId!, 'connection-failed');
+  t.equal(h.timers.get('retry')?.ms, 120_000, 'the third 120 s');
+
+  // Someone joins and leaves: a clean slate, no pending retry, and the next failure waits 30 s again.
+  h.report('a', 'released');
+  h.report('b', 'released');
+  h.joinReady('c');
+  t.notOk(h.timers.has('retry'), 'membership changed: the pending retry is dropped');
+  h.send({ type: 'left', peerId: 'c' });
+  h.fire('switch-back');
+  const s4 = h.machine.sessionId!;
+  t.equal(h.machine.phase, 'connecting', 'the pair tries again after the switch-back delay');
+  h.report('a', 'failed', s4, 'connection-failed');
+  t.equal(h.timers.get('retry')?.ms, 30_000, 'and after a new failure waits 30 s again');
+});
+
+t.test('retries are capped at 10 minutes apart', async (t) => {
+  const h = new Harness({ retryAfterFailureMs: 200_000 });
+  h.joinReady('a', 'b');
+  const waits: number[] = [];
+  for (let i = 0; i < 4; i++) {
+    h.fire('connect');
+    waits.push(h.timers.get('retry')!.ms);
+    h.report('a', 'released');
+    h.report('b', 'released');
+    h.fire('retry');
+  }
+  t.same(waits, [200_000, 400_000, 600_000, 600_000], 'doubling, then capped');
 });
 
 t.test('failure while connecting, and the connect timeout', async (t) => {

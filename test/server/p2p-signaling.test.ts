@@ -189,6 +189,27 @@ t.test('a failure report sends the pair back with its reason; a leave closes the
   t.same(second.offerer.got.p2pClose[0], { sessionId: second.sessionId, reason: 'peer-left' });
 });
 
+t.test('a pair whose P2P dropped mid-call gets a new session after P2P_RETRY_AFTER_FAILURE_MS', async (t) => {
+  const server = await startServer({ p2p: { ...P2P, retryAfterFailureMs: 400 } });
+  t.teardown(() => server.close());
+  const { room, offerer, answerer, sessionId } = await pair(t, server, 'retrying');
+  await offerer.fake.signal.request('p2pReport', { sessionId, event: 'receiving' });
+  await answerer.fake.signal.request('p2pReport', { sessionId, event: 'receiving' });
+  await waitFor(() => room.mediaMode === 'p2p', { message: 'the pair to be on P2P' });
+  await answerer.fake.signal.request('p2pReport', { sessionId, event: 'failed', reason: 'connection-lost' });
+  await waitFor(() => offerer.got.p2pStop.length === 1, { message: 'p2pStop after the drop' });
+  t.equal(room.mediaMode, 'sfu', 'the pair is back on the SFU');
+  await offerer.fake.signal.request('p2pReport', { sessionId, event: 'released' });
+  await answerer.fake.signal.request('p2pReport', { sessionId, event: 'released' });
+  await waitFor(() => offerer.got.p2pStart.length === 2 && answerer.got.p2pStart.length === 2, { message: 'a new p2pStart after the retry delay' });
+  t.not(offerer.got.p2pStart[1]!.sessionId, sessionId, 'a new session');
+  t.same(
+    [offerer.got.p2pStart[1]!.role, answerer.got.p2pStart[1]!.role],
+    ['offerer', 'answerer'],
+    'with the same roles (the lower peer id offers)',
+  );
+});
+
 t.test('P2P_ENABLED=false: ready pairs stay on the SFU', async (t) => {
   const server = await startServer({ p2p: { ...P2P, enabled: false } });
   t.teardown(() => server.close());
