@@ -82,6 +82,11 @@ export interface ChatSnapshot {
   raisedHands: string[];
   /** The highest `seq` given out so far in the room (0 before any message). */
   latestSeq: number;
+  /**
+   * Which numbering `seq` belongs to. It changes when the room's chat starts over on another server (a
+   * cluster node died and the room moved): numbers from before mean nothing there.
+   */
+  logId: string;
   limits: ChatLimits;
 }
 

@@ -121,7 +121,11 @@ export const clientRequestSchemas = {
   /** Send one chat message over signaling: the path when no chat DataProducer is open (e.g. P2P mode). */
   sendChat: outgoingChatSchema,
   /** The room's recent chat, raised hands and chat limits; `afterSeq` limits it to newer messages. */
-  chatState: z.strictObject({ afterSeq: z.int().min(0).max(Number.MAX_SAFE_INTEGER).optional() }),
+  chatState: z.strictObject({
+    afterSeq: z.int().min(0).max(Number.MAX_SAFE_INTEGER).optional(),
+    /** The numbering `afterSeq` is in (a snapshot's `logId`); another one means: send everything. */
+    logId: z.string().min(1).max(64).optional(),
+  }),
   /** Leave the room; the server answers, then closes the socket with CLOSE_CODES.LEFT. */
   leave: z.strictObject({}),
   /** Peer-to-peer sessions and mute state (p2p.ts). */

@@ -3,9 +3,12 @@
  * joiners) and whose hand is up. Plain data, no mediasoup: it outlives a router rebuilt on another
  * worker, so the history survives that too.
  */
+import { randomUUID } from 'node:crypto';
 import type { ChatMessage } from '../../protocol/chat.js';
 
 export class ChatLog {
+  /** Names this numbering: a room that starts over on another node numbers from 1 again. */
+  readonly id = randomUUID();
   readonly #capacity: number;
   // A ring would save the shift, but 200 entries make it irrelevant; an array reads plainly.
   readonly #history: ChatMessage[] = [];

@@ -213,11 +213,13 @@ export class RoomChat {
     this.#member(peer.id).sender.refused();
   }
 
-  snapshot(afterSeq = 0): ChatSnapshot {
+  /** Chat lines after `afterSeq` of numbering `logId`; all kept ones for another (or no) numbering. */
+  snapshot(afterSeq = 0, logId?: string): ChatSnapshot {
     return {
-      messages: this.#log.history(afterSeq),
+      messages: this.#log.history(logId === undefined || logId === this.#log.id ? afterSeq : 0),
       raisedHands: this.#log.raisedHands(),
       latestSeq: this.#log.latestSeq,
+      logId: this.#log.id,
       limits: this.#limits,
     };
   }

@@ -90,7 +90,7 @@ export class ChatClient {
   readonly #mayChat: () => boolean;
   readonly #links = new Map<ChatLink, () => void>();
   readonly #outbox = new Map<string, Pending>();
-  readonly #hands = new RaisedHands();
+  #hands = new RaisedHands();
   readonly #seenEvents = new Set<string>();
   readonly #peerBuckets = new WeakMap<ChatLink, TokenBucket>();
   readonly #unsubscribers: Array<() => void> = [];
@@ -98,7 +98,9 @@ export class ChatClient {
   #limits = DEFAULT_LIMITS;
   #bucket = new TokenBucket(DEFAULT_LIMITS);
   #senderSeq = 0;
-  readonly #gaps = new SeqGaps();
+  #gaps = new SeqGaps();
+  /** The server's numbering that `#gaps` and the hands' `seq` are in (ChatSnapshot.logId). */
+  #logId: string | undefined;
   #gapTimer: ReturnType<typeof setTimeout> | null = null;
   #catchingUp = false;
   #closed = false;
@@ -423,7 +425,8 @@ export class ChatClient {
     if (this.#catchingUp || this.#closed || this.#signal.closed) return;
     this.#catchingUp = true;
     try {
-      const snapshot = await this.#signal.request('chatState', { afterSeq: this.#gaps.caughtUpTo });
+      const known = this.#logId === undefined ? {} : { logId: this.#logId };
+      const snapshot = await this.#signal.request('chatState', { afterSeq: this.#gaps.caughtUpTo, ...known });
       this.#applySnapshot(snapshot);
     } catch (error) {
       console.warn('chat: could not catch up', error);
@@ -447,7 +450,17 @@ export class ChatClient {
       if (message.kind === 'chat' && this.timeline.upsertStamped(message, this.#selfId)) changed = true;
     }
     if (changed) this.#emitTimeline();
-    if (this.#hands.applySnapshot(new Set(snapshot.raisedHands), snapshot.latestSeq)) this.events.emit('hands', this.raisedHands);
+    let handsChanged = false;
+    if (this.#logId !== undefined && snapshot.logId !== this.#logId) {
+      // The room's chat started over on another server (its cluster node died): numbers from before
+      // mean nothing there. This snapshot is the server's whole view in the new numbering.
+      this.#gaps = new SeqGaps();
+      this.#hands = new RaisedHands();
+      handsChanged = true;
+    }
+    this.#logId = snapshot.logId;
+    if (this.#hands.applySnapshot(new Set(snapshot.raisedHands), snapshot.latestSeq)) handsChanged = true;
+    if (handsChanged) this.events.emit('hands', this.raisedHands);
     // Anything up to latestSeq that history does not hold is a hand (now in the snapshot), a
     // reaction (gone by now anyway) or a line older than the history: nothing more to fetch.
     this.#gaps.caughtUp(snapshot.latestSeq);

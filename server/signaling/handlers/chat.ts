@@ -31,8 +31,8 @@ export const chatHandlers: HandlerMap<'produceData' | 'consumeChat' | 'sendChat'
     return { message: result.message };
   },
 
-  chatState(session, { afterSeq }) {
+  chatState(session, { afterSeq, logId }) {
     const { room } = session.member();
-    return room.chat.snapshot(afterSeq);
+    return room.chat.snapshot(afterSeq, logId);
   },
 };
