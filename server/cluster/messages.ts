@@ -44,6 +44,8 @@ const bodies = [
   z.object({ type: z.literal('peerMoved'), peer: remotePeerSchema }),
   /** The sender no longer serves the room (its last local peer left). */
   z.object({ type: z.literal('bye') }),
+  /** The sender's router was rebuilt after its worker died: set the pipe up again; everyone stays. */
+  z.object({ type: z.literal('repipe') }),
   /** The PipeTransport pair: the node with the smaller id offers, the other answers. */
   z.object({ type: z.literal('pipeOffer'), ...endpoint }),
   z.object({ type: z.literal('pipeAnswer'), ...endpoint }),

@@ -312,6 +312,17 @@ export class RoomSpan {
       case 'lobby':
       case 'knockAnswer':
       case 'moderate':
+      case 'repipe':
+        // The sender's router was rebuilt (its worker died): our pipe to it leads nowhere. Its people
+        // stay; their producers come through the new pipe once their clients produce again.
+        this.#pipes.close(from);
+        for (const remote of this.#remotes.values()) {
+          if (remote.nodeId !== from) continue;
+          for (const producer of remote.peer.producers.values()) producer.close();
+          remote.peer.producers.clear();
+        }
+        await this.#pipes.ensure(from);
+        return;
         await this.#moderation.handle(message);
         return;
       case 'producerClosed':
@@ -408,11 +419,12 @@ export class RoomSpan {
   }
 
   #onRouterRebuilt(): void {
-    // The pipes died with the old router: start over with every node (they drop and re-add our people).
+    // The pipes died with the old router, and what came through them (Room.rebuild reset every peer's
+    // media, remote ones too). Only the pipes start over: everyone stays in the room on every node.
     this.#pipes.closeAll();
     for (const nodeId of this.#nodes) {
-      void this.#send(nodeId, { type: 'bye' });
-      this.#greet(nodeId, true);
+      void this.#send(nodeId, { type: 'repipe' });
+      void this.#serialized(() => this.#pipes.ensure(nodeId));
     }
   }
 
