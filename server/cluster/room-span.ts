@@ -279,6 +279,17 @@ export class RoomSpan {
         if (remote) this.room.setMuted(remote.peer, message.source, message.muted);
         return;
       }
+      case 'repipe':
+        // The sender's router was rebuilt (its worker died): our pipe to it leads nowhere. Its people
+        // stay; their producers come through the new pipe once their clients produce again.
+        this.#pipes.close(from);
+        for (const remote of this.#remotes.values()) {
+          if (remote.nodeId !== from) continue;
+          for (const producer of remote.peer.producers.values()) producer.close();
+          remote.peer.producers.clear();
+        }
+        await this.#pipes.ensure(from);
+        return;
       case 'bye':
         this.#nodes.delete(from);
         this.#pipes.close(from);
@@ -312,17 +323,6 @@ export class RoomSpan {
       case 'lobby':
       case 'knockAnswer':
       case 'moderate':
-      case 'repipe':
-        // The sender's router was rebuilt (its worker died): our pipe to it leads nowhere. Its people
-        // stay; their producers come through the new pipe once their clients produce again.
-        this.#pipes.close(from);
-        for (const remote of this.#remotes.values()) {
-          if (remote.nodeId !== from) continue;
-          for (const producer of remote.peer.producers.values()) producer.close();
-          remote.peer.producers.clear();
-        }
-        await this.#pipes.ensure(from);
-        return;
         await this.#moderation.handle(message);
         return;
       case 'producerClosed':
