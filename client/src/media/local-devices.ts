@@ -66,20 +66,38 @@ export function deviceWord(what: DeviceLabel): Message {
 /**
  * A device the person chose. `exact` (an explicit switch) fails if it is gone; otherwise it is only
  * preferred (a remembered choice), so an unplugged favourite falls back to the default device.
+ * Chromium ignores an `ideal` deviceId (measured with its fake cameras: it opens the first camera
+ * anyway), so a preferred device is asked for as `exact` first and, if it is gone, without it.
  */
 export interface DeviceChoice {
   deviceId: string | null;
   exact?: boolean;
 }
 
-function constraintsFor(base: MediaTrackConstraints, choice: DeviceChoice | undefined): MediaTrackConstraints {
-  if (!choice?.deviceId) return base;
-  return { ...base, deviceId: choice.exact ? { exact: choice.deviceId } : { ideal: choice.deviceId } };
+/** `base` on exactly this device, or on the browser's default one. */
+function constraintsFor(base: MediaTrackConstraints, deviceId: string | null | undefined): MediaTrackConstraints {
+  return deviceId ? { ...base, deviceId: { exact: deviceId } } : base;
+}
+
+/** The device is not there (unplugged, or a remembered id from another machine). */
+function isMissing(error: unknown): boolean {
+  const name = (error as { name?: unknown } | null)?.name;
+  return name === 'OverconstrainedError' || name === 'NotFoundError';
 }
 
 async function captureOne(kind: 'audio' | 'video', choice?: DeviceChoice): Promise<MediaStreamTrack> {
+  if (!choice?.deviceId || choice.exact) return captureExactly(kind, choice?.deviceId);
+  try {
+    return await captureExactly(kind, choice.deviceId);
+  } catch (error) {
+    if (!isMissing(error)) throw error;
+    return captureExactly(kind, null);
+  }
+}
+
+async function captureExactly(kind: 'audio' | 'video', deviceId: string | null | undefined): Promise<MediaStreamTrack> {
   const stream = await navigator.mediaDevices.getUserMedia(
-    kind === 'audio' ? { audio: constraintsFor(MIC_CONSTRAINTS, choice) } : { video: constraintsFor(CAMERA_CONSTRAINTS, choice) },
+    kind === 'audio' ? { audio: constraintsFor(MIC_CONSTRAINTS, deviceId) } : { video: constraintsFor(CAMERA_CONSTRAINTS, deviceId) },
   );
   const [track] = kind === 'audio' ? stream.getAudioTracks() : stream.getVideoTracks();
   if (!track) throw new DOMException(`no ${kind} track`, 'NotFoundError');
@@ -125,9 +143,10 @@ export async function captureMicAndCamera({
     }
   }
   try {
+    // `exact` (see DeviceChoice): if a remembered device is gone, each is tried alone below, with fallback.
     const stream = await navigator.mediaDevices.getUserMedia({
-      audio: constraintsFor(MIC_CONSTRAINTS, mic),
-      video: constraintsFor(CAMERA_CONSTRAINTS, camera),
+      audio: constraintsFor(MIC_CONSTRAINTS, micId),
+      video: constraintsFor(CAMERA_CONSTRAINTS, cameraId),
     });
     return { mic: stream.getAudioTracks()[0] ?? null, camera: stream.getVideoTracks()[0] ?? null, problem: null };
   } catch (error) {

@@ -78,14 +78,17 @@ export class MediaDevicesState {
 
   /**
    * After the device list changed (hot-plug), the device to switch to from `inUse`, or null to stay:
-   * the chosen one if it came back, else the default (or first) one if `inUse` is gone.
+   * the chosen one if it came back, else the default (or first) one if `inUse` is gone. `lost`: the
+   * track on `inUse` ended by itself (unplugged), so it counts as gone even while the list, read around
+   * the same moment, still names it.
    */
-  replacementFor(kind: 'mic' | 'camera', inUse: string): string | null {
-    const list = this.listOf(kind);
+  replacementFor(kind: 'mic' | 'camera', inUse: string, { lost = false } = {}): string | null {
+    const list = this.listOf(kind).filter((device) => !lost || device.deviceId !== inUse);
     if (list.length === 0) return null;
+    const listed = (deviceId: string) => list.some((device) => device.deviceId === deviceId);
     const chosen = this.chosen[kind];
-    if (chosen && chosen !== inUse && this.has(kind, chosen)) return chosen;
-    if (this.has(kind, inUse)) return null;
+    if (chosen && chosen !== inUse && listed(chosen)) return chosen;
+    if (listed(inUse)) return null;
     return (list.find((device) => device.deviceId === 'default') ?? list[0])?.deviceId ?? null;
   }
 

@@ -16,7 +16,11 @@ export class LocalMedia {
   /** Why a device is unavailable, for the pre-join screen; null when all is well. */
   problem = $state<Message | null>(null);
   starting = $state(false);
-  /** Called when a device disappears on its own (unplugged, permission revoked). */
+  /**
+   * Called when the current track of a device ends on its own (unplugged, permission revoked). The
+   * ended track stays in place meanwhile: the room tries another device and calls `markLost` if none
+   * works. Without a handler the device is marked lost at once.
+   */
   onDeviceLost: ((kind: 'mic' | 'camera') => void) | null = null;
   /** The devices to open (the person's choice; null: the browser's default). */
   deviceIds: { mic: string | null; camera: string | null } = { mic: null, camera: null };
@@ -150,20 +154,23 @@ export class LocalMedia {
     return track;
   }
 
+  /** The device is gone and no other one replaced it: the mic shows muted, the camera off. */
+  markLost(kind: 'mic' | 'camera'): void {
+    if (kind === 'camera') return this.turnCameraOff();
+    this.micTrack?.stop();
+    this.micTrack = null;
+    this.micEnabled = false;
+  }
+
   #watch(track: MediaStreamTrack, kind: 'mic' | 'camera'): void {
     track.addEventListener(
       'ended',
       () => {
-        if (kind === 'mic' && this.micTrack === track) {
-          this.micTrack = null;
-          this.micEnabled = false;
-        } else if (kind === 'camera' && this.cameraTrack === track) {
-          this.cameraTrack = null;
-          this.cameraEnabled = false;
-        } else {
-          return; // a track we replaced or stopped ourselves
-        }
-        this.onDeviceLost?.(kind);
+        // A track we replaced or stopped ourselves is not a lost device.
+        if ((kind === 'mic' ? this.micTrack : this.cameraTrack) !== track) return;
+        // Not marked lost here: the person's mute state must survive a switch to another device.
+        if (this.onDeviceLost) this.onDeviceLost(kind);
+        else this.markLost(kind);
       },
       { once: true },
     );

@@ -85,15 +85,18 @@ export class RoomState {
   /** The server's answer to the last resume, applied to the media once requests flow again. */
   #resumed: ResumedSession | null = null;
   #unsubscribers: Array<() => void> = [];
+  // Hot-plug reactions run one after another: one unplug brings both `devicechange` and `ended`.
+  #followingDevices: Promise<void> = Promise.resolve();
   // Bumped by every join and leave, so a join that is overtaken stops touching state.
   #attempt = 0;
 
   constructor(roomId: string) {
     this.roomId = roomId;
-    this.local.onDeviceLost = (kind) => void this.#onDeviceLost(kind);
+    // A track that ends by itself (unplugged) is followed like a device list change.
+    this.local.onDeviceLost = () => this.#followDevices({ refresh: true });
     this.local.deviceIds = { mic: this.devices.chosen.mic, camera: this.devices.chosen.camera };
     this.screen.onEnded = () => void this.#unpublishScreen();
-    this.devices.onDevicesChanged = () => void this.#followUnpluggedDevices();
+    this.devices.onDevicesChanged = () => this.#followDevices();
   }
 
   async join(displayName: string): Promise<void> {
@@ -270,6 +273,8 @@ export class RoomState {
       if (track && session?.isPublished(kind)) await session.replaceTrack(kind, track);
     } catch (error) {
       this.notice = messageOf(error);
+      // The old camera was released before the new one failed: the others see the avatar, not a frozen frame.
+      if (kind === 'camera' && !this.local.cameraTrack) await this.#inMeetingSession()?.setPaused('camera', true).catch(() => undefined);
     } finally {
       this[busy] = false;
     }
@@ -469,7 +474,9 @@ export class RoomState {
     }
   }
 
+  /** No device replaced a lost one: shown muted (mic) or off (camera), and paused for the others. */
   async #onDeviceLost(kind: 'mic' | 'camera'): Promise<void> {
+    this.local.markLost(kind);
     this.notice = message(kind === 'mic' ? 'room.notice.deviceLost.mic' : 'room.notice.deviceLost.camera');
     await this.#session?.setPaused(kind, true).catch(() => undefined);
   }
@@ -483,17 +490,32 @@ export class RoomState {
     );
   }
 
+  /** Queues a hot-plug reaction; `refresh`: read the device list first (a track ended by itself). */
+  #followDevices({ refresh = false } = {}): void {
+    this.#followingDevices = this.#followingDevices
+      .then(async () => {
+        if (refresh) await this.devices.refresh();
+        await this.#followUnpluggedDevices();
+      })
+      .catch((error: unknown) => console.warn('following a device change failed', error));
+  }
+
   /**
-   * Hot-plugging: a device in use was unplugged while others remain, so carry on with the default one;
-   * or the chosen device came back (a headset plugged in again), so return to it. The person's choice
-   * is kept either way.
+   * Hot-plugging: a device in use was unplugged (its track ended, or it left the list) while others
+   * remain, so carry on with the default one; or the chosen device came back (a headset plugged in
+   * again), so return to it. The person's choice is kept either way; with no device left, it is lost.
+   * Browsers end the track and fire `devicechange` in either order, so both lead here.
    */
   async #followUnpluggedDevices(): Promise<void> {
     for (const kind of ['mic', 'camera'] as const) {
-      const track = kind === 'mic' ? this.local.micTrack : this.local.cameraTrack;
-      const inUse = track?.getSettings().deviceId;
-      const next = inUse ? this.devices.replacementFor(kind, inUse) : null;
+      const localTrack = () => (kind === 'mic' ? this.local.micTrack : this.local.cameraTrack);
+      const track = localTrack();
+      if (!track) continue;
+      const inUse = track.getSettings().deviceId;
+      const next = inUse ? this.devices.replacementFor(kind, inUse, { lost: track.readyState === 'ended' }) : null;
       if (next) await this.chooseDevice(kind, next, { remember: false });
+      const now = localTrack();
+      if (!now || now.readyState === 'ended') await this.#onDeviceLost(kind);
     }
   }
 

@@ -46,6 +46,20 @@ export interface ShouwangTestHooks {
   raisedHands(): string[];
   /** How chat copies arrived: per way (relay, signaling, history, peer), and which way came first. */
   chatPaths(): ChatPathStats | null;
+  /** The local camera and microphone tracks as the room holds them (which device, live or ended). */
+  localTracks(): { mic: LocalTrackInfo | null; camera: LocalTrackInfo | null };
+}
+
+export interface LocalTrackInfo {
+  label: string;
+  deviceId: string;
+  readyState: MediaStreamTrackState;
+  enabled: boolean;
+}
+
+function trackInfo(track: MediaStreamTrack | null): LocalTrackInfo | null {
+  if (!track) return null;
+  return { label: track.label, deviceId: track.getSettings().deviceId ?? '', readyState: track.readyState, enabled: track.enabled };
 }
 
 declare global {
@@ -110,6 +124,9 @@ const hooks: ShouwangTestHooks = {
   },
   chatPaths() {
     return currentRoom?.chat.pathStats() ?? null;
+  },
+  localTracks() {
+    return { mic: trackInfo(currentRoom?.local.micTrack ?? null), camera: trackInfo(currentRoom?.local.cameraTrack ?? null) };
   },
 };
 
