@@ -24,6 +24,7 @@ import { LocalScreen } from './local-screen.svelte.js';
 import { SpeakerState } from './speakers.svelte.js';
 import { VideoDemandRegistry } from './video-demand.js';
 import { LocalMedia } from './local-media.svelte.js';
+import { HotPlug } from './hot-plug.js';
 import { joinThroughLobby } from './lobby.js';
 import { ModerationState } from './moderation.svelte.js';
 import { mutedByModeratorNotice } from './moderation-notices.js';
@@ -85,18 +86,22 @@ export class RoomState {
   /** The server's answer to the last resume, applied to the media once requests flow again. */
   #resumed: ResumedSession | null = null;
   #unsubscribers: Array<() => void> = [];
-  // Hot-plug reactions run one after another: one unplug brings both `devicechange` and `ended`.
-  #followingDevices: Promise<void> = Promise.resolve();
+  readonly #hotPlug = new HotPlug({
+    local: this.local,
+    devices: this.devices,
+    switchTo: (kind, deviceId) => this.chooseDevice(kind, deviceId, { remember: false }),
+    lost: (kind) => this.#onDeviceLost(kind),
+  });
   // Bumped by every join and leave, so a join that is overtaken stops touching state.
   #attempt = 0;
 
   constructor(roomId: string) {
     this.roomId = roomId;
     // A track that ends by itself (unplugged) is followed like a device list change.
-    this.local.onDeviceLost = () => this.#followDevices({ refresh: true });
+    this.local.onDeviceLost = () => this.#hotPlug.follow({ refresh: true });
     this.local.deviceIds = { mic: this.devices.chosen.mic, camera: this.devices.chosen.camera };
     this.screen.onEnded = () => void this.#unpublishScreen();
-    this.devices.onDevicesChanged = () => this.#followDevices();
+    this.devices.onDevicesChanged = () => this.#hotPlug.follow();
   }
 
   async join(displayName: string): Promise<void> {
@@ -488,35 +493,6 @@ export class RoomState {
     await Promise.all([session.unpublish('screen'), session.unpublish('screen-audio')]).catch((error: unknown) =>
       console.warn('stopping the screen share failed', error),
     );
-  }
-
-  /** Queues a hot-plug reaction; `refresh`: read the device list first (a track ended by itself). */
-  #followDevices({ refresh = false } = {}): void {
-    this.#followingDevices = this.#followingDevices
-      .then(async () => {
-        if (refresh) await this.devices.refresh();
-        await this.#followUnpluggedDevices();
-      })
-      .catch((error: unknown) => console.warn('following a device change failed', error));
-  }
-
-  /**
-   * Hot-plugging: a device in use was unplugged (its track ended, or it left the list) while others
-   * remain, so carry on with the default one; or the chosen device came back (a headset plugged in
-   * again), so return to it. The person's choice is kept either way; with no device left, it is lost.
-   * Browsers end the track and fire `devicechange` in either order, so both lead here.
-   */
-  async #followUnpluggedDevices(): Promise<void> {
-    for (const kind of ['mic', 'camera'] as const) {
-      const localTrack = () => (kind === 'mic' ? this.local.micTrack : this.local.cameraTrack);
-      const track = localTrack();
-      if (!track) continue;
-      const inUse = track.getSettings().deviceId;
-      const next = inUse ? this.devices.replacementFor(kind, inUse, { lost: track.readyState === 'ended' }) : null;
-      if (next) await this.chooseDevice(kind, next, { remember: false });
-      const now = localTrack();
-      if (!now || now.readyState === 'ended') await this.#onDeviceLost(kind);
-    }
   }
 
   #closeSession(): void {
