@@ -41,10 +41,18 @@ export interface SwitchHooks {
 
 /** How often progress is checked during a switch. */
 const STEP_MS = 40;
-/** How long everything must have been on the new path before the switch is done (see above). */
-export const STEADY_MS = 200;
-/** A track whose rendering is never confirmed (no element shows it) stops holding the switch after this. */
-const SETTLE_CAP_MS = 2000;
+/**
+ * How long everything must have been on the new path before the switch is done (see above). Short:
+ * `settled` already waits for a new frame on screen, and every millisecond here is overlap in which
+ * both browsers encode and decode both paths (on a busy machine that stalls the picture shown).
+ */
+export const STEADY_MS = 80;
+/**
+ * A track whose rendering is never confirmed (no element shows it) stops holding the switch after this.
+ * Generous: on a busy machine a visible tile's first frame of the new path was measured to take over 2 s
+ * to paint, and releasing the old path before it does leaves that tile frozen on its last frame.
+ */
+const SETTLE_CAP_MS = 5000;
 
 export interface SwitchOptions {
   /** Give up waiting after this long: show the rest from `target` anyway. */

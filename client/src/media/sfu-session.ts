@@ -42,6 +42,8 @@ import type { ConsumerAppData } from './sfu-stats.js';
 type ProducerAppData = { source: LocalSource; paused: boolean; videoSize?: { width: number; height: number } };
 type NewConsumer = ServerRequests['newConsumer']['data'];
 
+const isAudio = (source: LocalSource): boolean => source === 'mic' || source === 'screen-audio';
+
 /** Higher is worse; 'new' and 'closed' must not hide the state of a transport that is in use. */
 const STATE_RANK: Record<MediaConnectionState, number> = {
   closed: 0,
@@ -240,7 +242,10 @@ export class SfuSession implements MediaSession {
   setSuspended(suspended: boolean): Promise<void> {
     if (this.#suspended === suspended) return Promise.resolve();
     this.#suspended = suspended;
-    return Promise.all([...this.#producers.keys()].map((source) => this.#applyPause(source))).then(() => undefined);
+    // One after another (the publication queue): video first, since a late picture is what shows as
+    // a freeze when the pair's tiles move back to the SFU; audio plays from P2P meanwhile anyway.
+    const sources = [...this.#producers.keys()].sort((a, b) => Number(isAudio(a)) - Number(isAudio(b)));
+    return Promise.all(sources.map((source) => this.#applyPause(source))).then(() => undefined);
   }
 
   get suspended(): boolean {
