@@ -8,6 +8,7 @@
  * Knobs: JOIN_TRIALS (default 20 per scenario), JOIN_SCENARIOS (sfu-3,p2p-2,p2p-on-3), JOIN_SETTLE_MS (500).
  */
 import { launchBrowser } from '../test/helpers/browser.js';
+import { requireTestNetwork, serveEveryServerOn } from '../test/helpers/network-call.js';
 import { fmt, percentile } from './lib/distribution.js';
 import { runBenchmark } from './lib/harness.js';
 import { loadAverage } from './lib/proc.js';
@@ -26,7 +27,10 @@ const TARGET_P95 = 600;
 await runBenchmark('join-latency', async (harness) => {
   const loadBefore = loadAverage();
   const started = Date.now();
-  const browser = await launchBrowser(harness.asTest, { fakeMedia: 'file' });
+  // P2P scenarios go direct: servers and Chromium on the test network, off the machine's addresses.
+  const network = requireTestNetwork(harness.asTest, 'the join-latency benchmark');
+  serveEveryServerOn(network);
+  const browser = await launchBrowser(harness.asTest, { fakeMedia: 'file', network });
   const results = new Map<ScenarioName, JoinTimeline[]>();
   for (const name of scenarios) {
     if (!SCENARIOS[name]) throw new Error(`unknown scenario ${name}; known: ${Object.keys(SCENARIOS).join(', ')}`);

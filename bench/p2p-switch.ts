@@ -9,11 +9,13 @@
  * build, to A/B a client change), THIRD_JOIN_BASELINE (1; 0 skips it).
  */
 import { launchBrowser } from '../test/helpers/browser.js';
+import { requireTestNetwork, serveEveryServerOn } from '../test/helpers/network-call.js';
 import { fmt, percentile } from './lib/distribution.js';
 import { runBenchmark } from './lib/harness.js';
 import { loadAverage } from './lib/proc.js';
 import { machineInfo, writeResult, type BenchResult } from './lib/result.js';
 import { barChart, writePlot } from './lib/svg-plot.js';
+import { STEADY_MS } from '../client/src/media/path-switcher.js';
 import { runSwitchTrials } from './p2p/switch-trials.js';
 import { runThirdJoinBaseline } from './p2p/third-join-baseline.js';
 
@@ -27,7 +29,10 @@ const TARGET_GAP_MS = 200;
 await runBenchmark('p2p-switch', async (harness) => {
   const loadBefore = loadAverage();
   const started = Date.now();
-  const browser = await launchBrowser(harness.asTest, { fakeMedia: 'file' });
+  // The pair goes P2P: servers and Chromium on the test network, off the machine's addresses.
+  const network = requireTestNetwork(harness.asTest, 'the p2p-switch benchmark');
+  serveEveryServerOn(network);
+  const browser = await launchBrowser(harness.asTest, { fakeMedia: 'file', network });
   const version = browser.browser.version();
   const samples = await runSwitchTrials(browser, { switches: SWITCHES, switchBackDelayMs: SWITCH_BACK_DELAY_MS, clientDir: CLIENT_DIR, log: harness.log });
   const thirdJoin = THIRD_JOIN_BASELINE ? await runThirdJoinBaseline(browser, { rounds: SWITCHES, clientDir: CLIENT_DIR, log: harness.log }) : [];
@@ -79,12 +84,12 @@ await runBenchmark('p2p-switch', async (harness) => {
         ],
         note:
           `Headless Chromium ${version}, file camera 640x360 at 20 fps (a frame every 50 ms, so ~50-70 ms is the floor). ` +
-          'Gap: the longest interval between two frames a remote tile put on screen (requestVideoFrameCallback, client/src/components/frame-clock.ts), from the trigger (Join or Leave click) until 2.5 s after the switch completed; ' +
+          'Gap: the longest interval between two frames a remote tile put on screen (requestVideoFrameCallback, client/src/components/frame-clock.ts; at a swap, the new track\'s first frame counts from the paint that makes it visible), from the trigger (Join or Leave click) until 2.5 s after the switch completed; ' +
           'both tiles of the pair count, so each switch gives 2 samples. Baselines: the same measure over a window of the same length right before, with no switch; and a third page joining a pair that is on the SFU with P2P off (the same CPU load, no switch). ' +
           `The longest gap contained the tile's swap to the new path in ${atSwap(samples.toSfuAtSwap)} P2P -> SFU samples and ${atSwap(samples.toP2PAtSwap)} SFU -> P2P samples (otherwise it was a stall of one path). ` +
           'Join-to-first-frame with P2P on vs off: bench/join-latency.ts. ' +
           'By design the switch is make-before-break both ways: a tile takes the new path\'s track only after frames decode on it, in a second, invisible <video> that takes over once it rendered a frame (LiveVideo.svelte); ' +
-          'the old path stops (SFU producers paused, or the RTCPeerConnection closed) only after both browsers report the new path on screen plus a 200 ms steady period; SFU transports stay open (producers paused) during P2P, so going back is a resume.',
+          `the old path stops (SFU producers paused, or the RTCPeerConnection closed) only after both browsers report the new path on screen plus a ${STEADY_MS} ms steady period; SFU transports stay open (producers paused) during P2P, so going back is a resume.`,
       },
     ],
     plots: [],

@@ -18,6 +18,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import t from 'tap';
 import type { Page } from 'playwright-core';
+import { loadConfig } from '../server/config.js';
 import { launchBrowser } from '../test/helpers/browser.js';
 import { everyPair, expectMediaFlowing, joinRoom, type Participant } from '../test/helpers/call-flow.js';
 import { chromiumCallPage } from '../test/helpers/call-page.js';
@@ -43,7 +44,9 @@ interface Person extends Participant {
 
 t.test('worker recovery benchmark', async (t) => {
   const loadBefore = os.loadavg();
-  const server = await startServer();
+  // P2P off: three people on the SFU, and the first two would otherwise go direct while the third joins
+  // (over the machine's own addresses: Chromium has no loopback candidates).
+  const server = await startServer({ p2p: { ...loadConfig().p2p, enabled: false } });
   t.teardown(() => server.close());
   const browser = await launchBrowser(t, { fakeMedia: 'file' });
   const people: Person[] = [];

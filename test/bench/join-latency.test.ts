@@ -1,14 +1,19 @@
 /**
  * The join latency benchmark's smallest step (one timed join into a 3-person SFU room, one into a
  * P2P pair), so it cannot rot unnoticed: the page's marks come out in the order a join goes through,
- * and the first frame is seen. No timing is asserted.
+ * and the first frame is seen. No timing is asserted. On the test network (helpers/network-call.ts),
+ * as the benchmark runs: the P2P pair must not pair over the machine's addresses.
  */
 import t from 'tap';
 import { launchBrowser } from '../helpers/browser.js';
+import { serveEveryServerOn, testNetworkOrSkipFile } from '../helpers/network-call.js';
 import { runScenario } from '../../bench/join/join-scenarios.js';
 
+const network = testNetworkOrSkipFile(t);
+serveEveryServerOn(network);
+
 t.test('one timed join per room kind yields a complete, ordered timeline', async (t) => {
-  const browser = await launchBrowser(t, { fakeMedia: 'file' });
+  const browser = await launchBrowser(t, { fakeMedia: 'file', network });
   for (const scenario of ['sfu-3', 'p2p-2'] as const) {
     const [timeline] = await runScenario(browser, scenario, { trials: 1, settleMs: 0 });
     if (!timeline) throw new Error('no join timed');

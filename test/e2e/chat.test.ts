@@ -3,12 +3,16 @@
  * stay text (and safe links), the unread badge counts, a late joiner sees the history, a raised hand
  * and a reaction show on the others' tiles, and messages sent across P2P -> SFU -> P2P switches
  * arrive exactly once, in each sender's order, with the P2P data channel carrying copies while direct.
+ * The chat panel scenario keeps its room on the SFU (P2P off, loopback); the P2P scenario runs on the
+ * test network (helpers/network-call.ts), its pair's candidates asserted to be that network's.
  */
 import t from 'tap';
 import type { Page } from 'playwright-core';
-import { launchBrowser } from '../helpers/browser.js';
-import { joinRoom, waitForMode, type Person } from '../helpers/media-path.js';
+import { launchBrowser, type TestBrowser } from '../helpers/browser.js';
+import { joinRoom, p2pInfoOf, waitForMode, type Person } from '../helpers/media-path.js';
+import { expectPairOnTestNetwork, onTestNetwork } from '../helpers/network-call.js';
 import { startServer } from '../helpers/server.js';
+import { canCreateTestNetwork, createTestNetwork } from '../helpers/test-network.js';
 import { waitFor } from '../helpers/wait.js';
 
 // Two scenarios with up to three Chromium pages and two P2P round trips: longer than the default.
@@ -41,15 +45,15 @@ const chatOf = (page: Page) => page.evaluate(() => (globalThis as Hooked).__shou
 const pathsOf = (page: Page) => page.evaluate(() => (globalThis as Hooked).__shouwang?.chatPaths() ?? null);
 const sendChat = (page: Page, text: string) => page.evaluate((line) => (globalThis as Hooked).__shouwang?.sendChat(line) ?? false, text);
 
-const server = await startServer({
-  p2p: { enabled: true, switchBackDelayMs: 1500, connectTimeoutMs: 40_000, iceServerUrls: [], iceTransportPolicy: 'all' },
-});
+const P2P_CONFIG = { switchBackDelayMs: 1500, connectTimeoutMs: 40_000, iceServerUrls: [], iceTransportPolicy: 'all' as const };
+// The chat panel scenario needs no P2P (it would go direct while two are in the room): on the SFU.
+const server = await startServer({ p2p: { ...P2P_CONFIG, enabled: false } });
 t.teardown(() => server.close());
 const browser = await launchBrowser(t, { fakeMedia: 'file' });
 
 /** A page that fails the test if anything in it opens a dialog (an injected `alert` would). */
-async function newPage(name: string): Promise<Page> {
-  const page = await browser.newPage(name);
+async function newPage(name: string, from: TestBrowser = browser): Promise<Page> {
+  const page = await from.newPage(name);
   // Clicks and fills wait for a page that is busy decoding video on a loaded machine.
   page.setDefaultTimeout(TIMEOUT);
   page.on('dialog', (dialog) => {
@@ -139,10 +143,18 @@ t.test('the chat panel: hostile text stays text, links are safe, unread count, l
   for (const person of [ada, bo, cy]) await person.page.context().close();
 });
 
-t.test('messages across P2P -> SFU -> P2P arrive exactly once, in per-sender order', async (t) => {
+const possible = canCreateTestNetwork();
+const skipP2P = possible.ok ? false : `cannot create the test network (P2P must stay off the machine's addresses): ${possible.reason}`;
+
+t.test('messages across P2P -> SFU -> P2P arrive exactly once, in per-sender order', { skip: skipP2P }, async (t) => {
   const room = 'chat-p2p';
-  const dee = await joinRoom(await newPage('Dee'), server.url, room, 'Dee', TIMEOUT);
-  const eve = await joinRoom(await newPage('Eve'), server.url, room, 'Eve', TIMEOUT);
+  await browser.close(); // the loopback browser is done: one Chromium at a time on a small machine
+  const network = createTestNetwork(t);
+  const p2pServer = await startServer({ ...onTestNetwork(network), p2p: { ...P2P_CONFIG, enabled: true } });
+  t.teardown(() => p2pServer.close());
+  const p2pBrowser = await launchBrowser(t, { fakeMedia: 'file', network });
+  const dee = await joinRoom(await newPage('Dee', p2pBrowser), p2pServer.url, room, 'Dee', TIMEOUT);
+  const eve = await joinRoom(await newPage('Eve', p2pBrowser), p2pServer.url, room, 'Eve', TIMEOUT);
   const pair = [dee, eve];
   const hasCoordinator = await dee.page.evaluate(() => typeof (globalThis as Hooked).__shouwang?.mode === 'string');
   if (!hasCoordinator) {
@@ -161,12 +173,13 @@ t.test('messages across P2P -> SFU -> P2P arrive exactly once, in per-sender ord
   }
 
   await waitForMode(pair, 'p2p', P2P_TIMEOUT);
+  for (const person of pair) expectPairOnTestNetwork(t, person === dee ? 'Dee' : 'Eve', (await p2pInfoOf(person.page))?.selectedPair, network);
   await burst('p2p', 4);
   await waitFor(async () => ((await pathsOf(eve.page))?.copies.peer ?? 0) >= 4, { timeout: TIMEOUT, message: "Eve got Dee's lines over the P2P channel" });
 
   // Fay joins: the pair goes back to the SFU; lines are sent while the switch is under way.
-  const fayPage = await newPage('Fay');
-  const fayJoining = joinRoom(fayPage, server.url, room, 'Fay', TIMEOUT);
+  const fayPage = await newPage('Fay', p2pBrowser);
+  const fayJoining = joinRoom(fayPage, p2pServer.url, room, 'Fay', TIMEOUT);
   await burst('to-sfu', 4);
   const fay = await fayJoining;
   await burst('joining', 2);

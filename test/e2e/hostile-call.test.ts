@@ -10,6 +10,7 @@
  * callers' objects exactly as they were, and the call's media keeps flowing throughout.
  */
 import t from 'tap';
+import { loadConfig } from '../../server/config.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { everyPair, expectMediaFlowing, joinRoom, type Participant } from '../helpers/call-flow.js';
 import { chromiumCallPage } from '../helpers/call-page.js';
@@ -24,7 +25,9 @@ const SEED = Number(process.env.FUZZ_SEED ?? Date.now() % 1_000_000);
 
 t.setTimeout(600_000);
 // Many sockets from one address: the per-address cap is tested on its own (connection-limit.test.ts).
-const server = await startServer({ maxConnectionsPerIp: 500 });
+// P2P off: the call is on the SFU, where the attack lands (two callers would otherwise go direct for a
+// while, over the machine's own addresses: Chromium has no loopback candidates).
+const server = await startServer({ maxConnectionsPerIp: 500, p2p: { ...loadConfig().p2p, enabled: false } });
 t.teardown(() => server.close());
 const browser = await launchBrowser(t, { fakeMedia: 'file' });
 

@@ -3,10 +3,13 @@
  * (P2P_ICE_TRANSPORT_POLICY=relay), so the browsers have no candidate to offer each other. The pair
  * must stay on the SFU with media flowing, the attempt must end on the connect timeout, and the reason
  * must show in the debug view. It is not retried while the room's membership stays the same.
+ * On the test network (helpers/network-call.ts), so that a candidate the browsers might still try
+ * stays off the machine's addresses.
  */
 import t from 'tap';
 import { launchBrowser } from '../helpers/browser.js';
 import { joinRoom, mediaPathOf, modeOf, pathStatsOf, serverProducers, type Person } from '../helpers/media-path.js';
+import { onTestNetwork, testNetworkOrSkipFile } from '../helpers/network-call.js';
 import { startServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -16,11 +19,13 @@ const TIMEOUT = 40_000;
 // Several browsers on a shared 2-core machine: far slower than tap's per-file default when it is busy.
 t.setTimeout(420_000);
 
+const network = testNetworkOrSkipFile(t);
 const server = await startServer({
+  ...onTestNetwork(network),
   p2p: { enabled: true, switchBackDelayMs: 1000, connectTimeoutMs: 3000, iceServerUrls: [], iceTransportPolicy: 'relay' },
 });
 t.teardown(() => server.close());
-const browser = await launchBrowser(t, { fakeMedia: 'file' });
+const browser = await launchBrowser(t, { fakeMedia: 'file', network });
 
 const alice = await joinRoom(await browser.newPage('Alice'), server.url, ROOM, 'Alice');
 const bob = await joinRoom(await browser.newPage('Bob'), server.url, ROOM, 'Bob');

@@ -2,13 +2,15 @@
  * Everything a person does in a call works while the pair is peer-to-peer: mute (shown from the
  * explicit mute state, so the paused SFU producers do not look muted), camera off and on (a new track
  * on the P2P sender), a screen share (its own P2P transceiver, no renegotiation), the active speaker
- * (measured in the browser), and a late joiner learns the current mute state.
+ * (measured in the browser), and a late joiner learns the current mute state. On the test network
+ * (helpers/network-call.ts): the pair's candidates are asserted to be its addresses.
  */
 import t from 'tap';
 import type { Test } from 'tap';
 import type { Page } from 'playwright-core';
 import { launchBrowser } from '../helpers/browser.js';
 import { joinRoom, modeOf, p2pInfoOf, pathStatsOf, serverProducers, waitForMode, type Person } from '../helpers/media-path.js';
+import { expectPairOnTestNetwork, onTestNetwork, testNetworkOrSkipFile } from '../helpers/network-call.js';
 import { startServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -18,12 +20,15 @@ const TIMEOUT = 60_000;
 // Several browsers on a shared 2-core machine: far slower than tap's per-file default when it is busy.
 t.setTimeout(420_000);
 
+const network = testNetworkOrSkipFile(t);
 const server = await startServer({
+  ...onTestNetwork(network),
   p2p: { enabled: true, switchBackDelayMs: 1000, connectTimeoutMs: 60_000, iceServerUrls: [], iceTransportPolicy: 'all' },
 });
 t.teardown(() => server.close());
 const browser = await launchBrowser(t, {
   fakeMedia: 'file',
+  network,
   args: ['--auto-select-desktop-capture-source=Entire screen', '--auto-accept-this-tab-capture'],
 });
 
@@ -62,6 +67,10 @@ async function stillSameSession(t: Test): Promise<void> {
   t.equal(await modeOf(alice.page), 'p2p', 'still P2P');
   t.equal((await p2pInfoOf(alice.page))?.sessionId, sessionId, 'the same P2P session: nothing was renegotiated or restarted');
 }
+
+t.test('the pair connects directly over the test network', async (t) => {
+  for (const person of [alice, bob]) expectPairOnTestNetwork(t, person.name, (await p2pInfoOf(person.page))?.selectedPair, network);
+});
 
 t.test('paused SFU producers do not look like mute', async (t) => {
   await waitFor(() => serverProducers(server.app, ROOM).every((p) => p.paused), { message: 'SFU producers paused for P2P' });

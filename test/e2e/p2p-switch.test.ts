@@ -3,6 +3,8 @@
  * the third leaves (the pair goes P2P again after the switch-back delay), in headless Chromium, asserted
  * on getStats() and on the server's own objects. The longest gap between frames a tile put on screen
  * across each switch is printed (the benchmark in bench/p2p-switch.ts measures it properly).
+ * Chromium and the server run on the test network (helpers/network-call.ts): the pair's candidates are
+ * asserted to be its addresses, never the machine's.
  */
 import t from 'tap';
 import type { Test } from 'tap';
@@ -19,6 +21,7 @@ import {
   waitForMode,
   type Person,
 } from '../helpers/media-path.js';
+import { expectPairOnTestNetwork, onTestNetwork, testNetworkOrSkipFile } from '../helpers/network-call.js';
 import { startServer } from '../helpers/server.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -29,11 +32,13 @@ const TIMEOUT = 60_000;
 // Several browsers on a shared 2-core machine: far slower than tap's per-file default when it is busy.
 t.setTimeout(420_000);
 
+const network = testNetworkOrSkipFile(t);
 const server = await startServer({
+  ...onTestNetwork(network),
   p2p: { enabled: true, switchBackDelayMs: SWITCH_BACK_DELAY_MS, connectTimeoutMs: 60_000, iceServerUrls: [], iceTransportPolicy: 'all' },
 });
 t.teardown(() => server.close());
-const browser = await launchBrowser(t, { fakeMedia: 'file' });
+const browser = await launchBrowser(t, { fakeMedia: 'file', network });
 
 /** The ports the server's media (WebRtcServer) listens on: P2P media must not go there. */
 const serverMediaPorts = new Set<number>();
@@ -120,6 +125,8 @@ t.test('two people: media goes directly between the browsers, and the server car
   );
   t.notOk(serverMediaPorts.has(pairA?.remote.port ?? -1) || serverMediaPorts.has(pairB?.remote.port ?? -1), 'not the server RTC port');
   t.not(pairA?.remote.candidateType, 'relay', 'no TURN relay involved');
+  expectPairOnTestNetwork(t, 'Alice', pairA, network);
+  expectPairOnTestNetwork(t, 'Bob', pairB, network);
 
   for (const person of pair) await expectDecoding(person, other(person), 'p2p');
   t.pass('both decode each other over P2P');
@@ -172,6 +179,7 @@ t.test('the third leaves: the pair goes P2P again after the switch-back delay', 
   await waitForMode(pair, 'p2p', TIMEOUT + SWITCH_BACK_DELAY_MS);
   for (const person of pair) await expectDecoding(person, other(person), 'p2p');
   t.pass('back on P2P, decoding');
+  for (const person of pair) expectPairOnTestNetwork(t, person.name, (await p2pInfoOf(person.page))?.selectedPair, network);
   await waitFor(() => serverProducers(server.app, ROOM).every((p) => p.paused), { message: 'SFU producers paused again' });
   await reportGaps(t, 'SFU -> P2P (third left)', since);
 });

@@ -12,6 +12,7 @@
  */
 import t from 'tap';
 import type { Page } from 'playwright-core';
+import { loadConfig } from '../../server/config.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { everyPair, expectMediaFlowing, joinRoom, type Participant } from '../helpers/call-flow.js';
 import { chromiumCallPage, isVisible } from '../helpers/call-page.js';
@@ -24,7 +25,9 @@ const ROOM = 'reconnect';
 const TIMEOUT = 60_000;
 const GRACE_MS = 12_000;
 
-const server = await startServer({ resumeGraceMs: GRACE_MS });
+// P2P off: this is the SFU's reconnect; Bob and Carol alone (while Alice is away) would otherwise go
+// direct, over the machine's own addresses (Chromium has no loopback candidates).
+const server = await startServer({ resumeGraceMs: GRACE_MS, p2p: { ...loadConfig().p2p, enabled: false } });
 t.teardown(() => server.close());
 const proxy = await TcpProxy.start(Number(new URL(server.url).port));
 t.teardown(() => proxy.close());

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
 import type { Test } from 'tap';
+import type { TestNetwork } from './test-network.js';
 
 // Re-exported: end-to-end tests wait on pages with it.
 export { waitFor, type WaitOptions } from './wait.js';
@@ -47,6 +48,11 @@ export interface LaunchOptions {
   args?: string[];
   /** Runs Chromium through this program instead (e.g. a wrapper that starts it in a network namespace). */
   executablePath?: string;
+  /**
+   * Runs Chromium inside this test network's namespace, with the network's web origin treated as
+   * secure: for calls whose pages may go peer to peer (helpers/network-call.ts says why).
+   */
+  network?: Pick<TestNetwork, 'chromiumInNamespace' | 'webOrigin'>;
 }
 
 export interface TestBrowser {
@@ -65,10 +71,11 @@ export async function launchBrowser(t: Test, options: LaunchOptions = {}): Promi
     if (!options.fakeAudio) args.push(`--use-file-for-fake-audio-capture=${media.audio}`);
   }
   if (options.fakeAudio) args.push(`--use-file-for-fake-audio-capture=${fakeAudioFile(options.fakeAudio)}`);
+  if (options.network) args.push(`--unsafely-treat-insecure-origin-as-secure=${options.network.webOrigin}`);
   if (!fs.existsSync(CHROMIUM_PATH)) {
     throw new Error(`${CHROMIUM_PATH} not found: run \`bash scripts/setup.sh --test\` (installs Debian's chromium)`);
   }
-  const browser = await chromium.launch({ executablePath: options.executablePath ?? CHROMIUM_PATH, args, headless: true });
+  const browser = await chromium.launch({ executablePath: options.executablePath ?? options.network?.chromiumInNamespace ?? CHROMIUM_PATH, args, headless: true });
   let closing: Promise<void> | undefined;
   const close = () => (closing ??= browser.close().catch(() => undefined));
   t.teardown(close);

@@ -10,7 +10,7 @@ import type { Config } from '../../server/config.js';
 
 export interface TestServer {
   app: FastifyInstance;
-  /** e.g. `http://127.0.0.1:41234` */
+  /** e.g. `http://127.0.0.1:41234` (or the address it was told to listen on) */
   url: string;
   /** The signaling WebSocket, e.g. `ws://127.0.0.1:41234/ws` */
   wsUrl: string;
@@ -28,9 +28,20 @@ export const TEST_CONFIG: Partial<Config> = {
   logLevel: 'warn',
 };
 
+/** Set by `setServerDefaults`: under every later `startServer()` call's own overrides. */
+let processDefaults: Partial<Config> = {};
+
+/**
+ * Overrides that every later `startServer()` in this process takes (its own overrides still win): for
+ * benchmarks whose helpers start servers themselves, e.g. on a test network (helpers/network-call.ts).
+ */
+export function setServerDefaults(overrides: Partial<Config>): void {
+  processDefaults = { ...overrides };
+}
+
 /** `signaling`: e.g. short heartbeat periods or other rate limits for a test. */
 export async function startServer(overrides: Partial<Config> = {}, options: Omit<BuildAppOptions, 'config'> = {}): Promise<TestServer> {
-  const config = { ...TEST_CONFIG, ...overrides };
+  const config = { ...TEST_CONFIG, ...processDefaults, ...overrides };
   const app = await buildApp({ ...options, config });
   try {
     await app.listen({ port: config.port ?? 0, host: config.host ?? '127.0.0.1' });
@@ -39,11 +50,14 @@ export async function startServer(overrides: Partial<Config> = {}, options: Omit
     throw error;
   }
   const { port } = app.server.address() as AddressInfo;
+  // The address it listens on (e.g. a test network's), or loopback when it listens on every address.
+  const listening = !config.host || config.host === '0.0.0.0' || config.host === '::' ? '127.0.0.1' : config.host;
+  const host = listening.includes(':') ? `[${listening}]` : listening;
   let closing: Promise<void> | undefined;
   return {
     app,
-    url: `http://127.0.0.1:${port}`,
-    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    url: `http://${host}:${port}`,
+    wsUrl: `ws://${host}:${port}/ws`,
     close: () => (closing ??= app.close().then(() => undefined)),
   };
 }

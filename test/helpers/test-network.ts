@@ -2,8 +2,10 @@
  * A private network that exists only on this machine, for WebRTC tests that cannot use loopback.
  *
  * Why: Firefox never gathers or pairs 127.0.0.1 for WebRTC, so a Firefox page reaches the media server
- * and other browsers only at non-loopback addresses. Tests must not send traffic to the machine's real
- * interfaces (eth0), and this kernel has no `dummy` link type. So each test process makes:
+ * and other browsers only at non-loopback addresses; and Chromium gathers no loopback candidates either,
+ * so two Chromium pages that go peer to peer pair over the machine's own addresses. Tests must not send
+ * traffic to the machine's real interfaces (eth0), and this kernel has no `dummy` link type. So each
+ * test process makes:
  *
  *   host namespace                                 network namespace `swt<pid>` (created here)
  *   swt<pid>h  10.213.a.1/30  <-- veth pair -->    swt<pid>n  10.213.a.2/30, and lo; nothing else
@@ -39,6 +41,13 @@ export interface TestNetwork {
   namespace: string;
   /** A program that runs Debian's Chromium inside the namespace (pass as `executablePath`). */
   chromiumInNamespace: string;
+  /**
+   * A TCP port on `hostIp` kept for a server's HTTP, and its origin (`http://10.213.a.1:port`), known
+   * before any server starts: Chromium's secure-origin flag takes exact origins, port included, and a
+   * browser may be launched before the servers it will visit (see helpers/network-call.ts).
+   */
+  webPort: number;
+  webOrigin: string;
   /** Idempotent; also registered with `t.teardown`. */
   remove(): void;
 }
@@ -87,6 +96,24 @@ function tryIp(...args: string[]): void {
   }
 }
 
+/**
+ * A port for `webPort`: below the kernel's ephemeral range (32768 and up by default), so no socket gets
+ * it by chance later, and not one anything listens on now (a listener on 0.0.0.0 would block the bind).
+ */
+function webPortFor(pid: number): number {
+  const listening = new Set<number>();
+  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
+    const rows = fs.existsSync(table) ? fs.readFileSync(table, 'utf8').split('\n').slice(1) : [];
+    for (const row of rows) {
+      const [, local, , state] = row.trim().split(/\s+/);
+      if (state === '0A' && local) listening.add(Number.parseInt(local.split(':')[1] ?? '', 16)); // 0A: LISTEN
+    }
+  }
+  let port = 20_000 + (pid % 10_000);
+  while (listening.has(port)) port = 20_000 + ((port - 20_000 + 1) % 10_000);
+  return port;
+}
+
 export function createTestNetwork(t: Test): TestNetwork {
   removeStale();
   const pid = process.pid;
@@ -131,7 +158,8 @@ export function createTestNetwork(t: Test): TestNetwork {
   // /usr/bin/chromium is Debian's shell wrapper; the binary behind it skips the wrapper's noise.
   const chromiumBinary = CHROMIUM_PATH === '/usr/bin/chromium' && fs.existsSync('/usr/lib/chromium/chromium') ? '/usr/lib/chromium/chromium' : CHROMIUM_PATH;
   fs.writeFileSync(chromiumInNamespace, `#!/bin/sh\nexec ip netns exec ${namespace} ${chromiumBinary} "$@"\n`, { mode: 0o755 });
-  return { hostIp, namespaceIp, hostInterface, namespace, chromiumInNamespace, remove };
+  const webPort = webPortFor(pid);
+  return { hostIp, namespaceIp, hostInterface, namespace, chromiumInNamespace, webPort, webOrigin: `http://${hostIp}:${webPort}`, remove };
 }
 
 /** Chromium flags that make the test origin count as secure (camera, microphone, crypto.randomUUID). */
