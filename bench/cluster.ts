@@ -103,7 +103,7 @@ await runBenchmark('cluster', async (harness) => {
         title: 'Node loss: SIGKILL of the room\'s node until every client is back',
         columns: ['round', 'loss noticed by survivors (ms)', 'all clients resumed with media (ms)'],
         rows: loss.map((round, index) => [index + 1, fmt(round.noticedMs), fmt(round.resumedMs)]),
-        note: `NODE_HEARTBEAT_MS ${LOSS.heartbeatMs}, NODE_TTL_MS ${LOSS.ttlMs}; ${LOSS.peers} clients (SignalClient + mediasoup-client FakeHandler, one microphone each) entering through all three nodes, in one room on one node. "Resumed" means reconnected, re-homed by placement, transports and producers created again on the new node, and consuming every other client. Browser pages take longer to show frames (ICE + DTLS + first keyframe): test/cluster/node-loss.cluster.ts prints that time.`,
+        note: `NODE_HEARTBEAT_MS ${LOSS.heartbeatMs}, NODE_TTL_MS ${LOSS.ttlMs}; ${LOSS.peers} clients (SignalClient + mediasoup-client FakeHandler, one microphone each) entering through all three nodes, in one room on one node. "Resumed" means reconnected, re-homed by placement, transports and producers created again on the new node, and consuming every other client. Browser pages take longer to show frames (ICE + DTLS + first keyframe): test/cluster/node-loss.test.ts prints that time.`,
       },
     ],
     plots: [],

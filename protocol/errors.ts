@@ -60,6 +60,11 @@ export const CLOSE_CODES = {
   RECONNECTING: 4007,
   /** A moderator or the operator removed this participant (the reason says who). Do not reconnect. */
   REMOVED: 4008,
+  /**
+   * Cluster only: this node is shutting down and its sessions move to another node. Reconnect and
+   * `resume` as after a break (the answer is `MOVED` to the node that takes the session over).
+   */
+  MOVING: 4009,
 } as const;
 
 export type CloseCode = (typeof CLOSE_CODES)[keyof typeof CLOSE_CODES];

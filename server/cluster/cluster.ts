@@ -31,6 +31,9 @@ export interface ClusterOptions {
   logger: FastifyBaseLogger;
 }
 
+/** Every this many heartbeats each room checks Redis for parts of it on nodes it never heard from. */
+const RECONCILE_BEATS = 3;
+
 /** The same answer for an unknown peer and a wrong token (as the single-node `resume`). */
 const NO_SESSION = 'no session to resume (it ended, or the token is not valid)';
 
@@ -75,6 +78,9 @@ export class Cluster {
     const cluster = new Cluster(options);
     options.rooms.onRoomCreated((room) => cluster.#follow(room));
     cluster.registry.onLost((nodeId) => cluster.#nodeLost(nodeId));
+    cluster.registry.onBack((nodeId) => {
+      for (const span of cluster.spans.values()) void span.nodeBack(nodeId);
+    });
     cluster.#redis.on('error', () => (cluster.#redisWasDown = true));
     cluster.#redis.on('ready', () => {
       if (cluster.#redisWasDown) void cluster.#resync();
@@ -87,7 +93,14 @@ export class Cluster {
     await cluster.registry.start().catch((error: unknown) => cluster.#logger.warn({ err: error }, 'first heartbeat failed'));
     const meter = setInterval(() => void cluster.#meter.sample(), options.config.heartbeatMs);
     meter.unref();
-    cluster.#stopMeter = () => clearInterval(meter);
+    const reconcile = setInterval(() => {
+      for (const span of cluster.spans.values()) void span.reconcile();
+    }, RECONCILE_BEATS * options.config.heartbeatMs);
+    reconcile.unref();
+    cluster.#stopMeter = () => {
+      clearInterval(meter);
+      clearInterval(reconcile);
+    };
     cluster.#logger.info({ node: cluster.nodeId, url: cluster.nodeUrl }, 'joined the cluster');
     return cluster;
   }
@@ -196,8 +209,26 @@ export class Cluster {
     return this.placement.place(roomId, liveByLoad.map((node) => node.id), busy);
   }
 
+  /**
+   * Stopping (SIGTERM) while another node lives: leave the node list, so that no room or newcomer is
+   * placed here and a session recorded here may be taken over elsewhere at once, and hand every room
+   * over. Returns whether it did: the caller then closes the sockets with MOVING and the clients
+   * resume on the other nodes instead of waiting for this node's heartbeat to expire. False (nothing
+   * done) when no other node is alive or Redis cannot be asked.
+   */
+  async drain(): Promise<boolean> {
+    if (!this.redisReady) return false;
+    const others = (await this.registry.live().catch(() => [])).filter((node) => node.id !== this.nodeId);
+    if (others.length === 0) return false;
+    await this.registry.stop();
+    await Promise.all([...this.spans.values()].map((span) => span.handOver()));
+    this.#logger.info({ rooms: this.spans.size, nodes: others.map((node) => node.id) }, 'draining: sessions move to the other nodes');
+    return true;
+  }
+
   async close(): Promise<void> {
     this.#stopMeter();
+    this.bus.close();
     await this.registry.stop();
     this.#redis.disconnect();
     this.#sub.disconnect();
@@ -214,6 +245,7 @@ export class Cluster {
       logger: this.#logger,
       loadChanged: () => this.registry.beatSoon(),
       redisReady: () => this.redisReady,
+      isLive: (nodeId) => this.registry.known.some((node) => node.id === nodeId),
     });
     this.spans.set(room.id, span);
     room.once('close', () => {
@@ -230,6 +262,7 @@ export class Cluster {
   }
 
   #nodeLost(nodeId: string): void {
+    this.bus.forget(nodeId);
     for (const span of this.spans.values()) void span.nodeLost(nodeId);
   }
 
@@ -237,9 +270,8 @@ export class Cluster {
   async #resync(): Promise<void> {
     this.#logger.info({ rooms: this.spans.size }, 'redis is back; re-registering rooms and peers');
     for (const span of this.spans.values()) {
-      const local = span.localPeers();
-      await this.placement.claim(span.room.id, local.length).catch(() => undefined);
-      for (const peer of local) await this.peerEntered(span.room, peer);
+      await span.resync().catch((error: unknown) => this.#logger.warn({ err: error, room: span.room.id }, 'cannot re-register the room'));
+      for (const peer of span.localPeers()) await this.peerEntered(span.room, peer);
     }
     this.registry.beatSoon();
   }

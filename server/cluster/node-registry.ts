@@ -43,6 +43,12 @@ export class NodeRegistry {
   readonly #load: () => NodeLoad;
   readonly #logger: FastifyBaseLogger;
   readonly #lostListeners = new Set<(nodeId: string) => void>();
+  readonly #backListeners = new Set<(nodeId: string) => void>();
+  /**
+   * Nodes reported lost. One that writes its record again was alive all along (starved of CPU, cut off
+   * from Redis past the TTL) or restarted: reported back (`onBack`).
+   */
+  readonly #lost = new Set<string>();
   /** Nodes seen alive at the last successful read. */
   #known = new Map<string, NodeRecord>();
   /** Nodes missing at one read: lost only if still missing at the next (absorbs a Redis restart). */
@@ -56,6 +62,8 @@ export class NodeRegistry {
   #timer: NodeJS.Timeout | undefined;
   #soon: NodeJS.Timeout | undefined;
   #stopped = false;
+  /** Heartbeats failing in a row: said once when it starts and once when it ends, not every beat. */
+  #failing = false;
 
   constructor(options: { redis: Redis; self: { id: string; url: string }; heartbeatMs: number; ttlMs: number; load: () => NodeLoad; logger: FastifyBaseLogger }) {
     this.#redis = options.redis;
@@ -81,6 +89,11 @@ export class NodeRegistry {
   onLost(listener: (nodeId: string) => void): () => void {
     this.#lostListeners.add(listener);
     return () => this.#lostListeners.delete(listener);
+  }
+
+  onBack(listener: (nodeId: string) => void): () => void {
+    this.#backListeners.add(listener);
+    return () => this.#backListeners.delete(listener);
   }
 
   /** Publishes this node's load now (a join or leave), rather than at the next heartbeat. */
@@ -145,14 +158,23 @@ export class NodeRegistry {
     try {
       await this.#beat();
       const live = await this.live();
+      if (this.#failing) this.#logger.info('heartbeats go through again');
+      this.#failing = false;
       this.#noticeLost(live);
     } catch (error) {
-      // Redis is away: keep what we knew; nobody is declared dead on missing information.
-      this.#logger.debug({ err: error }, 'heartbeat failed');
+      // Redis is away: keep what we knew; nobody is declared dead on missing information. Past the
+      // TTL, the others take this node for dead: that is worth a line in the log.
+      if (!this.#failing) this.#logger.warn({ err: error }, 'heartbeat failed (retrying every beat)');
+      this.#failing = true;
     }
   }
 
   #noticeLost(live: NodeRecord[]): void {
+    for (const record of live) {
+      if (!this.#lost.delete(record.id)) continue;
+      this.#logger.warn({ node: record.id }, 'a node taken for lost is back');
+      this.#emit(this.#backListeners, record.id);
+    }
     const now = new Map(live.map((record) => [record.id, record]));
     // Our own record missing means Redis lost its data (restart): everyone's will be back in one beat.
     if (!now.has(this.#self.id) || Date.now() < this.#quietUntil) {
@@ -168,16 +190,21 @@ export class NodeRegistry {
         continue;
       }
       this.#missingOnce.delete(id);
+      this.#lost.add(id);
       this.#logger.warn({ node: id }, 'node lost (heartbeat expired)');
-      for (const listener of this.#lostListeners) {
-        try {
-          listener(id);
-        } catch (error) {
-          this.#logger.error({ err: error }, 'node-lost listener failed');
-        }
-      }
+      this.#emit(this.#lostListeners, id);
     }
     for (const id of now.keys()) if (live.some((record) => record.id === id)) this.#missingOnce.delete(id);
     this.#known = now;
+  }
+
+  #emit(listeners: Set<(nodeId: string) => void>, nodeId: string): void {
+    for (const listener of listeners) {
+      try {
+        listener(nodeId);
+      } catch (error) {
+        this.#logger.error({ err: error }, 'node registry listener failed');
+      }
+    }
   }
 }

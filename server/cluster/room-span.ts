@@ -42,6 +42,8 @@ export interface SpanContext {
   loadChanged(): void;
   /** Whether Redis answers now; while not, the room is served alone (and re-registered later). */
   redisReady(): boolean;
+  /** Whether the node was alive at this node's last heartbeat (a span in Redis may name dead ones). */
+  isLive(nodeId: string): boolean;
 }
 
 /** A remote peer's client is on another node: nothing is sent to it from here. */
@@ -76,6 +78,10 @@ export class RoomSpan {
   readonly #awaitingHello = new Map<string, () => void>();
   #ready: Promise<void> = Promise.resolve();
   #closed = false;
+  /** Nodes of this room reported lost (`nodeBack` starts over with one that turns out alive). */
+  readonly #lostNodes = new Set<string>();
+  /** This node is shutting down and its people move to other nodes (`handOver`). */
+  #handingOver = false;
 
   constructor(room: Room, ctx: SpanContext) {
     this.room = room;
@@ -191,19 +197,61 @@ export class RoomSpan {
     return this.#serialized(async () => {
       if (this.#closed) return;
       const others = await this.#ctx.placement.claim(this.room.id, this.localPeers().length);
-      for (const nodeId of new Set([...others, ...this.#nodes])) this.#greet(nodeId, !this.#nodes.has(nodeId));
+      for (const nodeId of this.#nodes) this.#greet(nodeId, false);
+      this.#greetUnknown(others);
     });
+  }
+
+  /**
+   * This node is shutting down while other nodes live: its part of the room is given up without a
+   * goodbye. The other nodes keep our people (they move there by `resume`, as after a node loss), Redis
+   * keeps their records for that, and the room's placement passes on now rather than at TTL expiry.
+   */
+  async handOver(): Promise<void> {
+    this.#handingOver = true;
+    await this.#ctx.placement.release(this.room.id).catch((error: unknown) => this.#logger.warn({ err: error }, 'cannot release room placement'));
   }
 
   /** A node died: its pipe closes (its producers with it) and its people wait, as orphans, to resume. */
   nodeLost(nodeId: string): Promise<void> {
     return this.#serialized(() => {
-      this.#nodes.delete(nodeId);
+      if (this.#nodes.delete(nodeId)) this.#lostNodes.add(nodeId);
       this.#pipes.close(nodeId);
       this.#moderation.nodeGone(nodeId);
       for (const remote of this.#remotes.values()) {
         if (remote.nodeId === nodeId) this.#orphan(remote);
       }
+    });
+  }
+
+  /**
+   * The safety net behind `resync` and the greetings on `claim` (cluster.ts runs it every few
+   * heartbeats): a live node that Redis lists in this room's span and that this part never heard from
+   * is greeted. Whatever race kept two parts of a room apart (who re-registered first after a Redis
+   * restart, a greeting dropped after its deadline), they find each other here.
+   */
+  reconcile(): Promise<void> {
+    return this.#serialized(async () => {
+      if (this.#closed || this.#handingOver || !this.#ctx.redisReady()) return;
+      this.#greetUnknown(await this.#ctx.placement.spanOf(this.room.id).catch(() => []));
+    });
+  }
+
+  /**
+   * A node taken for dead writes its record again: it was alive all along (starved of CPU, cut off from
+   * Redis past the TTL) and may serve this room still, counting on a pipe we closed and on people we
+   * hold as orphans. Only the pipe starts over, as after a router rebuild (`repipe`): its people here
+   * are adopted back by its answer to our `hello`, and each side pipes its producers into the new
+   * pipe. Nobody on either node sees anyone leave. A node that does not serve the room (or restarted
+   * empty) ignores the messages.
+   */
+  nodeBack(nodeId: string): Promise<void> {
+    return this.#serialized(async () => {
+      if (!this.#lostNodes.delete(nodeId) || this.#closed || this.#handingOver) return;
+      this.#pipes.close(nodeId);
+      void this.#send(nodeId, { type: 'repipe' });
+      this.#greet(nodeId, true);
+      await this.#pipes.ensure(nodeId);
     });
   }
 
@@ -410,7 +458,8 @@ export class RoomSpan {
   }
 
   #onPeerLeft(peer: Peer): void {
-    if (this.#remotes.has(peer.id)) return;
+    // Handing over: the peer goes on elsewhere; its record must stay for that.
+    if (this.#remotes.has(peer.id) || this.#handingOver) return;
     this.#broadcast({ type: 'peerLeft', peerId: peer.id });
     void this.#ctx.directory.remove(this.room.id, peer.id).catch(() => undefined);
     // Remote people alone do not keep a node's part of the room open: their own nodes serve them.
@@ -442,16 +491,30 @@ export class RoomSpan {
     this.#closed = true;
     clearInterval(this.#unusedCheck);
     for (const remote of this.#remotes.values()) clearTimeout(remote.orphanTimer);
-    this.#broadcast({ type: 'bye' });
     this.#pipes.closeAll();
+    // Handing over, our people move on: a `bye` would make the others drop them.
+    if (this.#handingOver) return;
+    this.#broadcast({ type: 'bye' });
     this.#ctx.placement.release(this.room.id).catch((error: unknown) => this.#logger.warn({ err: error }, 'cannot release room placement'));
     this.#ctx.loadChanged();
   }
 
   #claim(): void {
     const count = this.localPeers().length;
-    this.#ctx.placement.claim(this.room.id, count).catch((error: unknown) => this.#logger.warn({ err: error }, 'cannot record room placement'));
+    this.#ctx.placement
+      .claim(this.room.id, count)
+      .then((others) => this.#greetUnknown(others))
+      .catch((error: unknown) => this.#logger.warn({ err: error }, 'cannot record room placement'));
     this.#ctx.loadChanged();
+  }
+
+  /**
+   * Live nodes serving the room that this part never heard from: a part started while placement could
+   * not be asked (Redis away or too slow) is a room of its own until they greet each other.
+   */
+  #greetUnknown(nodeIds: string[]): void {
+    if (this.#closed) return;
+    for (const nodeId of nodeIds) if (!this.#nodes.has(nodeId) && this.#ctx.isLive(nodeId)) this.#greet(nodeId, true);
   }
 
   #broadcast(body: ClusterMessageBody): void {

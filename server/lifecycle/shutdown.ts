@@ -3,16 +3,24 @@
  * `draining` on /healthz), tell every client with close code 4004 SHUTDOWN, close the HTTP server and
  * the mediasoup workers, and exit. A shutdown that hangs is cut off after `timeoutMs` (default 10 s,
  * inside Docker's default stop timeout) with exit code 1.
+ *
+ * In a cluster with another live node, the node drains instead (server/cluster/cluster.ts `drain`):
+ * clients get 4009 MOVING and resume on the other nodes, nobody leaves the call.
  */
 import type { FastifyInstance } from 'fastify';
 import { CLOSE_CODES } from '../../protocol/errors.js';
 
 export const SHUTDOWN_MESSAGE = 'server is shutting down';
+export const MOVING_MESSAGE = 'this node is shutting down; the call moves to another node';
 
 /** Drains and closes the app; resolves when everything is closed. */
 export async function shutDown(app: FastifyInstance): Promise<void> {
   app.rooms.stopAccepting();
-  app.rooms.closeAll({ code: CLOSE_CODES.SHUTDOWN, message: SHUTDOWN_MESSAGE });
+  const moving = (await app.cluster?.drain().catch((error: unknown) => {
+    app.log.warn({ err: error }, 'cannot drain to the other nodes; ending the calls here');
+    return false;
+  })) ?? false;
+  app.rooms.closeAll(moving ? { code: CLOSE_CODES.MOVING, message: MOVING_MESSAGE } : { code: CLOSE_CODES.SHUTDOWN, message: SHUTDOWN_MESSAGE });
   // Then Fastify's close: sockets not in a room get 4004 from the signaling plugin's preClose, the
   // listener closes, and the media plugin's onClose closes the workers and waits for them to exit.
   await app.close();

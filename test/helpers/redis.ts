@@ -36,6 +36,10 @@ export async function startRedis(t: Test): Promise<TestRedis> {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     child = process;
+    // Also when the test file dies before its teardown (see cluster-processes.ts).
+    const killOnExit = (): void => void process.kill('SIGKILL');
+    globalThis.process.once('exit', killOnExit);
+    process.once('exit', () => globalThis.process.off('exit', killOnExit));
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error('redis-server did not start within 10 s')), 10_000);
       const poll = (): void => {

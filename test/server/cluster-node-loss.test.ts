@@ -1,7 +1,7 @@
 /**
  * Node loss, in one process: the node serving most of a spanning room "dies" (it stops answering Redis
  * and heartbeats, stops listening and drops every socket without a word, like a crash; the real
- * SIGKILL runs in test/cluster/node-loss.cluster.ts). Its clients resume on the surviving nodes with
+ * SIGKILL runs in test/cluster/node-loss.test.ts). Its clients resume on the surviving nodes with
  * the same peer ids, set their media up again there and consume everyone; the survivors close their
  * pipes to the dead node; the one client that never left sees nobody leave.
  */
