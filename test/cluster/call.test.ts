@@ -23,9 +23,10 @@ t.setTimeout(420_000);
 const redis = await startRedis(t);
 // P2P off: two pages alone in the room (before the third joins) would pair browser to browser, away from
 // 127.0.0.1; these tests are about media through the nodes and the pipes between them.
-// Heartbeats short enough for a quick test, long enough that a node starved of CPU for a second or two
-// by the other test file beside this one is not taken for dead (1.5 s records were, now and then).
-const env = { ROOM_PEERS_PER_NODE: '2', NODE_HEARTBEAT_MS: '500', NODE_TTL_MS: '3000', P2P_ENABLED: 'false' };
+// The product's heartbeat defaults (NODE_HEARTBEAT_MS 2000, NODE_TTL_MS 6000): nobody dies in this
+// file, and shorter records get a node starved of CPU by the rest of the suite taken for dead (seen with
+// 3 s records in a full run: the node's Redis commands timed out for seconds, its pipes flapped).
+const env = { ROOM_PEERS_PER_NODE: '2', NODE_HEARTBEAT_MS: '2000', NODE_TTL_MS: '6000', P2P_ENABLED: 'false' };
 // Started together: each takes seconds to load on a busy machine.
 const nodes: NodeProcess[] = await Promise.all(['n1', 'n2', 'n3'].map((id) => startNodeProcess(t, id, { redisUrl: redis.url, env })));
 // Carol, alone on the second node, is the only one who talks: her voice reaches the first node's

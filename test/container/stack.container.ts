@@ -13,22 +13,35 @@
  *      credentials get no relay; and a two-person room, with P2P forced through TURN
  *      (P2P_ICE_TRANSPORT_POLICY=relay), holds its call over coturn's relay;
  *   6. stops the app (it must exit 0 after its graceful shutdown) and tears everything down.
+ * Network: tests may only send traffic to loopback or to namespaces they create, so the stack is told
+ * that its public address (ANNOUNCED_IP: SFU media and TURN) is the host end of the test network's veth
+ * pair (helpers/test-network.ts, 10.213.a.1), which podman's published ports answer on like any host
+ * address, and Chromium runs inside the network's namespace, where its only address is 10.213.a.2:
+ *   Chromium 10.213.a.2 --veth--> 10.213.a.1:HTTP_PORT / RTC_PORT.. / TURN_PORT --podman DNAT--> containers
+ * Every packet a page sends is addressed to 10.213.a.1 (the test asserts so on every selected candidate
+ * pair). coturn relays only between its own relayed addresses (relay to relay, inside the container) and
+ * to ANNOUNCED_IP, which the compose file allows although it is private (10.0.0.0/8 is denied).
  * It prints the numbers the hosting issue asks for: image size, build time, time from `up` to healthy.
  */
 import crypto from 'node:crypto';
 import t from 'tap';
 import type { Page } from 'playwright-core';
-import { detectAnnouncedIp } from '../../server/config.js';
 import { launchBrowser } from '../helpers/browser.js';
 import { everyPair, expectMediaFlowing, joinRoom, type Participant } from '../helpers/call-flow.js';
 import { chromiumCallPage } from '../helpers/call-page.js';
 import { freePorts, PODMAN_ENV, ROOT, run } from '../helpers/containers.js';
 import { modeOf, p2pInfoOf } from '../helpers/media-path.js';
+import { testNetworkOrSkipFile } from '../helpers/network-call.js';
+import { expectPairToServer, recordPeerConnections, selectedPairsOf, serverOfUrl, type PairCandidate } from '../helpers/selected-pairs.js';
 import { waitFor } from '../helpers/wait.js';
 
 const IMAGE = 'localhost/shouwang:latest';
 const PROJECT = `shouwang-ctest-${process.pid}`;
 const TIMEOUT = 90_000;
+
+// First, before anything starts (it ends the file, reported skipped, where it cannot be made: not root).
+const network = testNetworkOrSkipFile(t);
+t.comment(`test network: host end ${network.hostIp} (${network.hostInterface}), Chromium in ${network.namespace} at ${network.namespaceIp}`);
 
 // ---- 1. base images and the image --------------------------------------------------------------
 const base = await run('bash', ['scripts/container-base-images.sh'], { timeoutMs: 15 * 60_000 });
@@ -43,8 +56,8 @@ const size = Number((await run('podman', ['image', 'inspect', '--format', '{{.Si
 t.comment(`image ${IMAGE}: ${(size / 1e6).toFixed(0)} MB, built in ${(build.ms / 1000).toFixed(1)} s (${cached} cached steps)`);
 
 // ---- 2. the stack ------------------------------------------------------------------------------
-const announcedIp = detectAnnouncedIp();
-if (announcedIp === '127.0.0.1') throw new Error('the machine has no non-loopback IPv4 address for ANNOUNCED_IP');
+// What browsers and coturn are told this host's address is: the test network's host end.
+const announcedIp = network.hostIp;
 const taken = new Set<number>();
 const httpPort = await freePorts(1, 23_000, taken);
 const rtcPort = await freePorts(2, 41_000, taken);
@@ -84,7 +97,8 @@ t.teardown(tearDown);
 
 const upStarted = Date.now();
 await compose(['up', '-d'], { timeoutMs: 180_000 });
-const baseUrl = `http://127.0.0.1:${httpPort}`;
+// The pages' origin (and the test's own requests): the published HTTP port on the test network's host end.
+const baseUrl = `http://${network.hostIp}:${httpPort}`;
 const logsOnFailure = async () => {
   for (const service of ['shouwang', 'coturn']) {
     const logs = await run('podman', ['logs', '--tail', '40', containerOf(service)], { allowFailure: true });
@@ -107,8 +121,18 @@ const healthy = await waitFor(
 const upToHealthyMs = Date.now() - upStarted;
 t.comment(`up -> healthy: ${(upToHealthyMs / 1000).toFixed(1)} s`);
 
-// Launched before the first subtest: tap takes no top-level await between subtests.
-const browser = await launchBrowser(t, { fakeMedia: 'file' });
+// coturn's relayed addresses are its container's (the compose network's): the only other end a relayed
+// pair may have.
+const coturnIps = (await run('podman', ['inspect', '--format', '{{range .NetworkSettings.Networks}}{{.IPAddress}} {{end}}', containerOf('coturn')])).stdout
+  .trim()
+  .split(/\s+/)
+  .filter(Boolean);
+t.comment(`coturn's container (its relayed addresses): ${coturnIps.join(', ')}`);
+const pairExpected = { localIp: network.namespaceIp, serverIp: network.hostIp, relayedIps: coturnIps };
+
+// Launched before the first subtest: tap takes no top-level await between subtests. Inside the test
+// network's namespace, with the pages' exact origin (port included) treated as secure (camera access).
+const browser = await launchBrowser(t, { fakeMedia: 'file', network: { chromiumInNamespace: network.chromiumInNamespace, webOrigin: baseUrl } });
 
 t.test('the containers run as built', async (t) => {
   t.equal(healthy.workers.alive, 2, 'both workers alive');
@@ -125,6 +149,7 @@ t.test('the containers run as built', async (t) => {
 async function person(room: string, name: string): Promise<Participant & { raw: Page }> {
   const raw = await browser.newPage(name);
   raw.setDefaultTimeout(TIMEOUT);
+  await recordPeerConnections(raw);
   return { ...(await joinRoom(chromiumCallPage(name, raw), baseUrl, room, name, { timeout: TIMEOUT })), raw };
 }
 
@@ -132,6 +157,11 @@ t.test('three people in one room decode each other through the container', async
   const people = [await person('container-call', 'Ann'), await person('container-call', 'Ben'), await person('container-call', 'Cid')];
   const counters = await expectMediaFlowing(everyPair(people), 'three pages through the containerised SFU', { timeout: TIMEOUT });
   for (const [key, value] of Object.entries(counters)) if (key.includes('framesDecoded')) t.ok(value > 0, `${key}: ${value}`);
+  for (const p of people) {
+    const pairs = await selectedPairsOf(p.raw);
+    t.ok(pairs.length >= 2, `${p.name}: its send and receive transports have selected pairs (${pairs.length})`);
+    for (const pair of pairs) expectPairToServer(t, `${p.name} (SFU)`, pair, pairExpected);
+  }
   await Promise.all(people.map((p) => p.raw.context().close()));
 });
 
@@ -140,8 +170,8 @@ interface RelayResult {
   relayCandidates: number;
   connected: boolean;
   framesDecoded: number;
-  local?: { candidateType: string; address: string };
-  remote?: { candidateType: string; address: string };
+  local?: PairCandidate;
+  remote?: PairCandidate;
   error?: string;
 }
 
@@ -191,8 +221,8 @@ async function relayCall(page: Page, spoil: boolean): Promise<RelayResult> {
         relayCandidates: number;
         connected: boolean;
         framesDecoded: number;
-        local?: { candidateType: string; address: string };
-        remote?: { candidateType: string; address: string };
+        local?: { candidateType: string; address: string; port: number; url?: string };
+        remote?: { candidateType: string; address: string; port: number };
       } = { relayCandidates: 0, connected: false, framesDecoded: 0 };
       while (Date.now() < deadline) {
         await new Promise((resolve) => setTimeout(resolve, 250));
@@ -206,8 +236,9 @@ async function relayCall(page: Page, spoil: boolean): Promise<RelayResult> {
           if (stat.type === 'candidate-pair' && stat.nominated && stat.state === 'succeeded') {
             const local = byId.get(String(stat.localCandidateId));
             const remote = byId.get(String(stat.remoteCandidateId));
-            result.local = { candidateType: String(local?.candidateType), address: String(local?.address) };
-            result.remote = { candidateType: String(remote?.candidateType), address: String(remote?.address) };
+            result.local = { candidateType: String(local?.candidateType), address: String(local?.address), port: Number(local?.port) };
+            if (typeof local?.url === 'string') result.local.url = local.url;
+            result.remote = { candidateType: String(remote?.candidateType), address: String(remote?.address), port: Number(remote?.port) };
           }
         }
         if (result.connected && result.framesDecoded > 10) break;
@@ -231,6 +262,9 @@ t.test("a relay-only call through coturn with the app's credentials", async (t) 
   t.ok(good.connected, 'the relay-only connection connected');
   t.ok(good.framesDecoded > 10, `and carried video (${good.framesDecoded} frames decoded)`);
   t.equal(good.local?.candidateType, 'relay', 'over a relay candidate');
+  if (good.local && good.remote) expectPairToServer(t, 'relay-only call', { local: good.local, remote: good.remote }, pairExpected);
+  else t.fail('the relay-only call has no selected pair');
+  t.equal(serverOfUrl(good.local?.url), network.hostIp, `allocated at the announced TURN server (${good.local?.url})`);
   const bad = await relayCall(page, true);
   t.equal(bad.relayCandidates, 0, 'a wrong password gets no relay: coturn really checks the credentials');
   await page.context().close();
@@ -246,6 +280,10 @@ t.test('a two-person call goes peer to peer through the relay (P2P_ICE_TRANSPORT
   for (const p of pair) {
     const info = await p2pInfoOf(p.raw);
     t.equal(info?.selectedPair?.local.candidateType, 'relay', `${p.name}: its side of the pair is a TURN relay`);
+    const pairs = await selectedPairsOf(p.raw);
+    const relayed = pairs.filter((pair) => pair.local.candidateType === 'relay');
+    t.ok(relayed.length > 0, `${p.name}: the P2P connection's relayed pair is among the page's connections`);
+    for (const pair of pairs) expectPairToServer(t, `${p.name} (${pair.local.candidateType === 'relay' ? 'P2P' : 'SFU'})`, pair, pairExpected);
   }
   await Promise.all(pair.map((p) => p.raw.context().close()));
 });
