@@ -81,7 +81,9 @@ export class Cluster {
     cluster.registry.onBack((nodeId) => {
       for (const span of cluster.spans.values()) void span.nodeBack(nodeId);
     });
-    cluster.#redis.on('error', () => (cluster.#redisWasDown = true));
+    // 'close', not 'error': a connection dropped and re-made between two reconnect attempts emits no
+    // error, and a node that missed a Redis restart that way never wrote its rooms and people again.
+    cluster.#redis.on('close', () => (cluster.#redisWasDown = true));
     cluster.#redis.on('ready', () => {
       if (cluster.#redisWasDown) void cluster.#resync();
       cluster.#redisWasDown = false;
