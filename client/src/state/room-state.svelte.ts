@@ -6,18 +6,15 @@
 import type { MediaSource } from '../../../protocol/media.js';
 import type { Actor } from '../../../protocol/moderation.js';
 import type { PeerInfo } from '../../../protocol/peer.js';
-import type { ResumedSession } from '../../../protocol/requests.js';
 import type { PeerConnectionQuality } from '../../../protocol/server-messages.js';
-import { MediaCoordinator } from '../media/media-coordinator.js';
+import type { MediaCoordinator } from '../media/media-coordinator.js';
 import type { LocalSource, MediaPathInfo, MediaSessionStats } from '../media/media-session.js';
 import { message, messageOf, t, type Message } from '../i18n/index.js';
 import { deviceWord } from '../media/local-devices.js';
 import { ChatClient } from '../chat/chat-client.js';
 import { PeerChatLink } from '../chat/peer-chat-link.js';
-import { SignalClient } from '../signal/signal-client.js';
-import type { SignalCloseEvent } from '../signal/signal-error.js';
+import type { SignalClient } from '../signal/signal-client.js';
 import { MediaDevicesState, type DeviceKind } from './devices.svelte.js';
-import { rememberDisplayName } from './display-name.js';
 import { ChatState } from './chat-state.svelte.js';
 import { LayoutState } from './layout.svelte.js';
 import { LocalScreen } from './local-screen.svelte.js';
@@ -25,11 +22,10 @@ import { SpeakerState } from './speakers.svelte.js';
 import { VideoDemandRegistry } from './video-demand.js';
 import { LocalMedia } from './local-media.svelte.js';
 import { HotPlug } from './hot-plug.js';
-import { joinThroughLobby } from './lobby.js';
+import { JoinFlow } from './join-flow.js';
 import { ModerationState } from './moderation.svelte.js';
 import { mutedByModeratorNotice } from './moderation-notices.js';
 import { RemotePeerState } from './remote-peer.svelte.js';
-import { describeDisconnect, describeJoinError } from './user-messages.js';
 
 /**
  * `reconnecting`: in the meeting, but the connection to the server broke and is being restored (the
@@ -79,21 +75,26 @@ export class RoomState {
   readonly remotePeers = $derived(Object.values(this.peers).sort((a, b) => a.joinedAt - b.joinedAt));
   readonly participantCount = $derived(this.remotePeers.length + 1);
 
-  #signal: SignalClient | null = null;
   #session: MediaCoordinator | null = null;
-  /** Proves to the server that a reconnecting socket is still this person; each resume brings a new one. */
-  #resumeToken: string | null = null;
-  /** The server's answer to the last resume, applied to the media once requests flow again. */
-  #resumed: ResumedSession | null = null;
-  #unsubscribers: Array<() => void> = [];
   readonly #hotPlug = new HotPlug({
     local: this.local,
     devices: this.devices,
     switchTo: (kind, deviceId) => this.chooseDevice(kind, deviceId, { remember: false }),
     lost: (kind) => this.#onDeviceLost(kind),
   });
-  // Bumped by every join and leave, so a join that is overtaken stops touching state.
-  #attempt = 0;
+  /** Connecting, the lobby, joining, and resuming after a broken connection (join-flow.ts). */
+  readonly #joinFlow = new JoinFlow({
+    room: this,
+    addPeer: (info) => this.#addPeer(info),
+    removePeer: (peerId) => this.#removePeer(peerId),
+    mutedByModerator: (source, by) => void this.#mutedByModerator(source, by),
+    startChat: (signal, selfId) => this.#startChat(signal, selfId),
+    attachSession: (session) => this.#attachSession(session),
+    session: () => this.#session,
+    publishLocalTracks: () => this.#publishLocalTracks(),
+    disconnect: (options) => this.#disconnect(options),
+    lost: (reason) => this.#becomeDisconnected(reason, false),
+  });
 
   constructor(roomId: string) {
     this.roomId = roomId;
@@ -104,70 +105,16 @@ export class RoomState {
     this.devices.onDevicesChanged = () => this.#hotPlug.follow();
   }
 
-  async join(displayName: string): Promise<void> {
-    if (this.phase === 'joining' || this.phase === 'joined') return;
-    const attempt = ++this.#attempt;
-    const stale = (): boolean => attempt !== this.#attempt;
-    this.phase = 'joining';
-    this.joinError = null;
-    this.disconnectReason = null;
-    this.notice = null;
-    this.displayName = displayName.trim();
-    rememberDisplayName(this.displayName);
-    try {
-      // Joining without devices is allowed; the start only has to be settled.
-      await this.local.start();
-      const signal = await SignalClient.connect();
-      if (stale()) return signal.close();
-      this.#signal = signal;
-      this.#unsubscribers.push(
-        signal.onClose((event) => this.#onSignalClosed(event)),
-        signal.on('peerJoined', ({ peer }) => this.#addPeer(peer)),
-        signal.on('peerLeft', ({ peerId }) => this.#removePeer(peerId)),
-        // Only for frames the server could not tie to a request: a client bug, nothing to show.
-        signal.on('error', ({ code, message }) => console.warn(`server reported ${code}: ${message}`)),
-      );
-      // Others must not see us unmuted for a moment when we join muted.
-      const muted = { mic: !(this.local.micEnabled && this.local.micTrack), camera: !(this.local.cameraEnabled && this.local.cameraTrack) };
-      const request = { roomId: this.roomId, displayName: this.displayName, muted, ...(this.joinToken ? { token: this.joinToken } : {}) };
-      const joined = await joinThroughLobby(signal, request, (waiting) => (this.moderation.waitingInLobby = waiting));
-      if (stale()) return;
-      this.peerId = joined.peerId;
-      this.#unsubscribers.push(
-        this.moderation.attach(signal, joined, { mutedByModerator: (source, by) => void this.#mutedByModerator(source, by) }),
-      );
-      this.#enableResume(signal, joined.resumeToken, joined.resumeGraceMs);
-      this.#startChat(signal, joined.peerId);
-      for (const peer of joined.peers) this.#addPeer(peer);
-      const session = await MediaCoordinator.start(signal, {
-        selfId: joined.peerId,
-        routerRtpCapabilities: joined.routerRtpCapabilities,
-        peers: joined.peers,
-        muted,
-        iceServers: joined.iceServers,
-      });
-      if (stale()) return session.close();
-      this.#attachSession(session);
-      this.phase = 'joined';
-      // Device labels are readable once a device was granted; hot-plugging is followed from now on.
-      void this.devices.start();
-    } catch (error) {
-      if (stale()) return;
-      console.error('join failed', error);
-      this.#disconnect({ sendLeave: true });
-      this.phase = 'prejoin';
-      this.joinError = describeJoinError(error);
-      return;
-    }
-    await this.#publishLocalTracks();
+  join(displayName: string): Promise<void> {
+    return this.#joinFlow.join(displayName);
   }
 
   /** Leaves on purpose: tells the server, ends media and releases the camera and mic. */
   async leave(): Promise<void> {
     if (this.phase === 'left') return;
-    this.#attempt++;
+    this.#joinFlow.cancel();
     this.phase = 'left';
-    const signal = this.#signal;
+    const signal = this.#joinFlow.signal;
     this.#closeSession();
     this.local.stop();
     this.screen.stop();
@@ -183,7 +130,7 @@ export class RoomState {
    */
   leaveNow(): void {
     if (this.phase === 'left') return;
-    this.#attempt++;
+    this.#joinFlow.cancel();
     this.phase = 'left';
     this.#disconnect({ sendLeave: true });
     this.local.stop();
@@ -401,57 +348,8 @@ export class RoomState {
     delete this.peers[peerId];
   }
 
-  #onSignalClosed(event: SignalCloseEvent): void {
-    // While joining, the pending request fails and join() reports it; after leaving, closing is expected.
-    if (event.byClient || (this.phase !== 'joined' && this.phase !== 'reconnecting')) return;
-    this.#becomeDisconnected(describeDisconnect(event), false);
-  }
-
-  /**
-   * From now on a broken connection is replaced by a new one that resumes this session (see
-   * SignalClient): the page stays as it is, with a "reconnecting" banner meanwhile. Only if that fails
-   * (the server forgot this person, or the grace period ran out) does the meeting end here.
-   */
-  #enableResume(signal: SignalClient, resumeToken: string, graceMs: number): void {
-    this.#resumeToken = resumeToken;
-    if (graceMs <= 0) return;
-    signal.enableReconnect({
-      giveUpAfterMs: graceMs,
-      resume: async () => {
-        const peerId = this.peerId;
-        const token = this.#resumeToken;
-        if (!peerId || !token) throw new Error('nothing to resume');
-        const resumed = await signal.request('resume', { roomId: this.roomId, peerId, resumeToken: token });
-        this.#resumeToken = resumed.resumeToken;
-        this.#resumed = resumed;
-        // Who came and went meanwhile; nothing sent after this answer has been handled yet.
-        const present = new Set(resumed.peers.map((peer) => peer.id));
-        for (const peerId of Object.keys(this.peers)) if (!present.has(peerId)) this.#removePeer(peerId);
-        for (const peer of resumed.peers) this.#addPeer(peer);
-      },
-    });
-    this.#unsubscribers.push(
-      signal.onReconnecting(() => {
-        if (this.phase === 'joined') this.phase = 'reconnecting';
-      }),
-      signal.onReconnected(() => {
-        const resumed = this.#resumed;
-        this.#resumed = null;
-        if (this.phase !== 'reconnecting') return;
-        this.phase = 'joined';
-        this.reconnects++;
-        if (resumed) {
-          this.#session?.resumed(resumed).catch((error: unknown) => {
-            console.error('catching up after reconnecting failed', error);
-            this.notice = messageOf(error);
-          });
-        }
-      }),
-    );
-  }
-
   #becomeDisconnected(reason: Message, sendLeave: boolean): void {
-    this.#attempt++;
+    this.#joinFlow.cancel();
     this.#disconnect({ sendLeave });
     this.phase = 'disconnected';
     this.disconnectReason = reason;
@@ -505,19 +403,9 @@ export class RoomState {
   #disconnect({ sendLeave }: { sendLeave: boolean }): void {
     this.#closeSession();
     this.chat.detach();
-    for (const unsubscribe of this.#unsubscribers) unsubscribe();
-    this.#unsubscribers = [];
-    const signal = this.#signal;
-    this.#signal = null;
-    if (signal && !signal.closed) {
-      // Best effort: the socket closing right after is what the server will act on anyway.
-      if (sendLeave) signal.request('leave', {}).catch(() => undefined);
-      signal.close();
-    }
+    this.#joinFlow.closeConnection({ sendLeave });
     this.peers = {};
     this.peerId = null;
-    this.#resumeToken = null;
-    this.#resumed = null;
     this.mediaPath = { mode: 'sfu', p2pPeerId: null, lastEnd: null, history: [] };
     this.speakers.reset();
     this.ownQuality = null;
