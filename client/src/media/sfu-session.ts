@@ -1,7 +1,7 @@
 /**
  * Media through the SFU: one mediasoup-client Device, one send and one recv transport, a producer per
- * published source and a consumer per remote track. The server drives receiving with `newConsumer`
- * requests; this class answers them once the consumer is ready to play.
+ * published source and a consumer per remote track (sfu-receiver.ts: the server drives receiving with
+ * `newConsumer` requests, answered once the consumer is ready to play).
  *
  * It also recovers its media without the page reloading: ICE restarts when a transport's network path
  * breaks (ice-restarter.ts) or the signaling connection was resumed (`resumed`), and a fresh set of
@@ -9,15 +9,9 @@
  * (`mediaReset`, or a resume that finds the transports gone).
  */
 import type { Device } from 'mediasoup-client';
-import type {
-  Consumer,
-  Producer,
-  RtpCapabilities,
-  Transport,
-} from 'mediasoup-client/types';
+import type { Producer, RtpCapabilities, Transport } from 'mediasoup-client/types';
 import { CHAT_LABEL } from '../../../protocol/chat.js';
 import type { ResumedSession, TransportOptions } from '../../../protocol/requests.js';
-import type { ServerRequests } from '../../../protocol/server-messages.js';
 import type { ChatLink } from '../chat/chat-link.js';
 import { SfuChatLink } from '../chat/sfu-chat-link.js';
 import type { SignalClient } from '../signal/signal-client.js';
@@ -32,15 +26,12 @@ import type {
   VideoDemand,
 } from './media-session.js';
 import { IceRestarter } from './ice-restarter.js';
-import { collectStats, receivedCount } from './sfu-stats.js';
+import { collectStats } from './sfu-stats.js';
 import { encodingOptionsFor } from './sfu-encodings.js';
 import { isLocalSource, isVideoSize, prepareTransports, transportParameters, videoSizeOf } from './sfu-parameters.js';
-import { SfuVideoDemand } from './sfu-video-demand.js';
-
-import type { ConsumerAppData } from './sfu-stats.js';
+import { SfuReceiver } from './sfu-receiver.js';
 
 type ProducerAppData = { source: LocalSource; paused: boolean; videoSize?: { width: number; height: number } };
-type NewConsumer = ServerRequests['newConsumer']['data'];
 
 const isAudio = (source: LocalSource): boolean => source === 'mic' || source === 'screen-audio';
 
@@ -67,15 +58,8 @@ export class SfuSession implements MediaSession {
   readonly #producers = new Map<LocalSource, Producer<ProducerAppData>>();
   /** What the person publishes, whether or not its producer exists right now (a reset may be under way). */
   readonly #published = new Map<LocalSource, MediaStreamTrack>();
-  readonly #consumers = new Map<string, Consumer<ConsumerAppData>>();
-  /**
-   * Consumers being set up (`newConsumer` answered only once done), by id, with their peer: the server
-   * may close one (its producer stopped) or its peer may leave meanwhile, and such a consumer must not
-   * appear afterwards as a frozen tile or a ghost participant.
-   */
-  readonly #settingUp = new Map<string, { peerId: string; cancelled: boolean }>();
+  readonly #receiver: SfuReceiver;
   readonly #unsubscribers: Array<() => void> = [];
-  readonly #videoDemand: SfuVideoDemand;
   /** Sources the person muted; kept apart from `#suspended` (P2P), and both pause the producer. */
   readonly #muted = new Map<LocalSource, boolean>();
   #suspended = false;
@@ -118,20 +102,9 @@ export class SfuSession implements MediaSession {
       changed: () => this.#updateConnectionState(),
     });
     [this.#sendTransport, this.#recvTransport] = this.#createTransports(device, send, recv);
-    this.#videoDemand = new SfuVideoDemand(signal, (consumerId, limited) => {
-      const consumer = this.#consumers.get(consumerId);
-      if (consumer) this.events.emit('remoteTrackLimited', { peerId: consumer.appData.peerId, trackId: consumerId, limited });
-    });
+    this.#receiver = new SfuReceiver(signal, this.events, () => this.#recvTransport);
     this.#unsubscribers.push(
-      signal.handle('newConsumer', async (data) => {
-        await this.#consume(data);
-        return {};
-      }),
-      signal.on('consumerClosed', ({ consumerId }) => this.#closeConsumer(consumerId)),
-      signal.on('consumerPaused', ({ consumerId }) => this.#setConsumerMuted(consumerId, true)),
-      signal.on('consumerResumed', ({ consumerId }) => this.#setConsumerMuted(consumerId, false)),
       signal.on('producerClosed', ({ producerId }) => this.#forgetProducer(producerId)),
-      signal.on('consumerLayersChanged', ({ consumerId, spatialLayer }) => this.#videoDemand.layersChanged(consumerId, spatialLayer)),
       signal.on('activeSpeaker', ({ peerId }) => this.events.emit('activeSpeaker', { peerId })),
       signal.on('connectionQuality', ({ peers }) => this.events.emit('connectionQuality', peers)),
       signal.on('mediaReset', ({ routerRtpCapabilities }) => void this.#enqueue(() => this.#restartMedia(routerRtpCapabilities)).catch(
@@ -295,9 +268,8 @@ export class SfuSession implements MediaSession {
    * How much of a consumer's media has arrived: frames decoded (video) or packets (audio). A switch
    * back from P2P watches it rise to know the SFU path is flowing again. Null: no such consumer.
    */
-  async receivedCount(consumerId: string): Promise<number | null> {
-    const consumer = this.#consumers.get(consumerId);
-    return consumer && !consumer.closed ? receivedCount(consumer) : null;
+  receivedCount(consumerId: string): Promise<number | null> {
+    return this.#receiver.receivedCount(consumerId);
   }
 
   isPublished(source: LocalSource): boolean {
@@ -310,16 +282,8 @@ export class SfuSession implements MediaSession {
    * server's transports are gone (its media process restarted while this client was away).
    */
   resumed(session: ResumedSession): Promise<void> {
-    // At once, before any message sent after the answer is handled: consumers made after it are not
-    // in its list, and must stay.
-    const live = new Map(session.consumers.map((consumer) => [consumer.consumerId, consumer]));
-    // Being set up when the socket broke: the answer could not reach the server, which closed it.
-    for (const [consumerId, setup] of this.#settingUp) if (!live.has(consumerId)) setup.cancelled = true;
-    for (const consumerId of [...this.#consumers.keys()]) {
-      const known = live.get(consumerId);
-      if (!known) this.#closeConsumer(consumerId);
-      else this.#setConsumerMuted(consumerId, known.producerPaused);
-    }
+    // At once, before any message sent after the answer is handled.
+    this.#receiver.resumed(session.consumers);
     return this.#enqueue(async () => {
       const transports = [this.#sendTransport, this.#recvTransport];
       if (transports.some((transport) => !session.transportIds.includes(transport.id))) {
@@ -332,18 +296,15 @@ export class SfuSession implements MediaSession {
   }
 
   setVideoDemand(trackId: string, demand: VideoDemand): void {
-    this.#videoDemand.set(trackId, demand);
+    this.#receiver.setVideoDemand(trackId, demand);
   }
 
   removePeer(peerId: string): void {
-    for (const setup of this.#settingUp.values()) if (setup.peerId === peerId) setup.cancelled = true;
-    for (const consumer of [...this.#consumers.values()]) {
-      if (consumer.appData.peerId === peerId) this.#closeConsumer(consumer.id);
-    }
+    this.#receiver.removePeer(peerId);
   }
 
   stats(): Promise<MediaSessionStats> {
-    return collectStats(this.#consumers.values(), this.#producers.values());
+    return collectStats(this.#receiver.consumers(), this.#producers.values());
   }
 
   close(): void {
@@ -351,67 +312,12 @@ export class SfuSession implements MediaSession {
     this.#closed = true;
     this.#iceRestarter.close();
     for (const unsubscribe of this.#unsubscribers) unsubscribe();
-    this.#videoDemand.close();
+    this.#receiver.close();
     // Closing a transport closes its producers and consumers (and stops the consumers' tracks).
     this.#sendTransport.close();
     this.#recvTransport.close();
     this.#producers.clear();
-    this.#consumers.clear();
     this.events.removeAllListeners();
-  }
-
-  async #consume(data: NewConsumer): Promise<void> {
-    if (this.#closed) throw new Error('the media session is closed');
-    const setup = { peerId: data.peerId, cancelled: false };
-    this.#settingUp.set(data.consumerId, setup);
-    let consumer: Consumer<ConsumerAppData>;
-    try {
-      consumer = await this.#recvTransport.consume<ConsumerAppData>({
-        id: data.consumerId,
-        producerId: data.producerId,
-        kind: data.kind,
-        rtpParameters: data.rtpParameters,
-        // Tracks sharing a stream id are played in sync (lip sync of a peer's mic and camera).
-        streamId: `${data.peerId}-${data.source.startsWith('screen') ? 'screen' : 'user'}`,
-        appData: { peerId: data.peerId, source: data.source },
-      });
-    } finally {
-      this.#settingUp.delete(data.consumerId);
-    }
-    if (this.#closed || setup.cancelled) {
-      consumer.close();
-      throw new Error(this.#closed ? 'the media session closed while consuming' : 'the consumer was closed while it was set up');
-    }
-    this.#consumers.set(consumer.id, consumer);
-    consumer.on('transportclose', () => this.#consumers.delete(consumer.id));
-    if (consumer.kind === 'video') this.#videoDemand.add(consumer, data.producerPaused, data.videoSize);
-    // Answering (when this resolves) lets the server resume the consumer: the element is ready by then.
-    this.events.emit('remoteTrackAdded', {
-      trackId: consumer.id,
-      peerId: data.peerId,
-      kind: data.kind,
-      source: data.source,
-      track: consumer.track,
-      muted: data.producerPaused,
-    });
-  }
-
-  #closeConsumer(consumerId: string): void {
-    const setup = this.#settingUp.get(consumerId);
-    if (setup) setup.cancelled = true;
-    const consumer = this.#consumers.get(consumerId);
-    if (!consumer) return;
-    this.#consumers.delete(consumerId);
-    this.#videoDemand.remove(consumerId);
-    consumer.close();
-    this.events.emit('remoteTrackRemoved', { peerId: consumer.appData.peerId, trackId: consumerId });
-  }
-
-  #setConsumerMuted(consumerId: string, muted: boolean): void {
-    const consumer = this.#consumers.get(consumerId);
-    if (!consumer) return;
-    this.#videoDemand.producerPausedChanged(consumerId, muted);
-    this.events.emit('remoteTrackMuted', { peerId: consumer.appData.peerId, trackId: consumerId, muted });
   }
 
   #forgetProducer(producerId: string): void {
@@ -434,7 +340,7 @@ export class SfuSession implements MediaSession {
     if (this.#closed) return;
     // What the person publishes, including a publication whose producer died before it was made.
     const publications = [...this.#published].map(([source, track]) => ({ source, track }));
-    for (const consumerId of [...this.#consumers.keys()]) this.#closeConsumer(consumerId);
+    this.#receiver.closeAll();
     this.#producers.clear();
     for (const transport of [this.#sendTransport, this.#recvTransport]) {
       this.#iceRestarter.forget(transport);
