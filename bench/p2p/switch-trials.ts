@@ -4,8 +4,16 @@
  * `switches` times. Across each switch, the longest interval between two frames that each tile of the
  * pair put on screen (the freeze a person would see); and the same measure over a window of the same
  * length with no switch, taken right before, as the baseline the machine gives.
+ *
+ * The third person is either a Chromium page on this machine (`third: 'page'`: its start-up competes
+ * with the pair's encoders and decoders for the same 2 cores) or a person whose browser runs elsewhere
+ * (`'remote'`: the app's SignalClient with mediasoup-client's FakeHandler — it joins, sends its mic and
+ * camera producers and consumes, so the server does everything a real third person makes it do, but
+ * no browser starts here and its tracks carry no media). The pair's switch is the same either way.
  */
+import type { Page } from 'playwright-core';
 import type { TestBrowser } from '../../test/helpers/browser.js';
+import { FakePeer } from '../../test/helpers/fake-peer.js';
 import { joinRoom, p2pInfoOf, pageNow, waitForMode, type Person } from '../../test/helpers/media-path.js';
 import { startServer } from '../../test/helpers/server.js';
 import { waitFor } from '../../test/helpers/wait.js';
@@ -29,6 +37,40 @@ export interface SwitchSamples {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+export type ThirdPerson = 'page' | 'remote';
+
+/** The third person: joins (resolves once the server has them in the room), leaves. */
+interface Third {
+  join(): Promise<Person[]>;
+  leave(): Promise<void>;
+}
+
+function thirdPage(page: Page, url: string, room: string): Third {
+  return {
+    join: async () => [await joinRoom(page, url, room, 'Carol', TIMEOUT)],
+    leave: async () => {
+      await page.getByTestId('leave-button').click({ timeout: TIMEOUT });
+      await waitFor(() => page.getByTestId('left-screen').isVisible(), { timeout: TIMEOUT, message: 'Carol left' });
+    },
+  };
+}
+
+function thirdElsewhere(wsUrl: string, room: string): Third {
+  let carol: FakePeer | null = null;
+  return {
+    join: async () => {
+      carol = await FakePeer.join(wsUrl, room, 'Carol', { media: true, resume: false });
+      await carol.produce('mic');
+      await carol.produce('camera');
+      return [];
+    },
+    leave: async () => {
+      await carol?.leave();
+      carol = null;
+    },
+  };
+}
+
 export async function runSwitchTrials(
   browser: TestBrowser,
   options: {
@@ -36,6 +78,7 @@ export async function runSwitchTrials(
     switchBackDelayMs: number;
     /** Serve another client build (to compare a client change on the same machine). */
     clientDir?: string;
+    third?: ThirdPerson;
     log?: (message: string) => void;
   },
 ): Promise<SwitchSamples> {
@@ -60,7 +103,7 @@ export async function runSwitchTrials(
     };
     await waitForMode(pair, 'p2p', TIMEOUT);
     await sleep(SETTLE_MS);
-    const carolPage = await browser.newPage('Carol');
+    const third = options.third === 'remote' ? thirdElsewhere(server.wsUrl, room) : thirdPage(await browser.newPage('Carol'), server.url, room);
 
     for (let round = 0; round < options.switches; round++) {
       const quietFrom = await marks();
@@ -70,8 +113,8 @@ export async function runSwitchTrials(
       // P2P -> SFU: Carol joins; done once both P2P connections are closed.
       let from = await marks();
       let started = Date.now();
-      const carol = await joinRoom(carolPage, server.url, room, 'Carol', TIMEOUT);
-      await waitForMode([...pair, carol], 'sfu', TIMEOUT);
+      const carol = await third.join();
+      await waitForMode([...pair, ...carol], 'sfu', TIMEOUT);
       await waitFor(async () => (await Promise.all(pair.map((p) => p2pInfoOf(p.page)))).every((info) => info === null), {
         timeout: TIMEOUT,
         message: 'P2P connections closed',
@@ -81,8 +124,7 @@ export async function runSwitchTrials(
       await collect(samples.toSfu, from, samples.toSfuAtSwap);
 
       // SFU -> P2P: Carol leaves; the pair goes P2P after the switch-back delay.
-      await carolPage.getByTestId('leave-button').click({ timeout: TIMEOUT });
-      await waitFor(() => carolPage.getByTestId('left-screen').isVisible(), { timeout: TIMEOUT, message: 'Carol left' });
+      await third.leave();
       from = await marks();
       started = Date.now();
       await waitForMode(pair, 'p2p', TIMEOUT);
@@ -90,7 +132,7 @@ export async function runSwitchTrials(
       await sleep(SETTLE_MS);
       await collect(samples.toP2P, from, samples.toP2PAtSwap);
       options.log?.(
-        `round ${round + 1}: gaps to SFU ${samples.toSfu.slice(-2).map(Math.round).join('/')} ms, to P2P ` +
+        `${options.third ?? 'page'} round ${round + 1}: gaps to SFU ${samples.toSfu.slice(-2).map(Math.round).join('/')} ms, to P2P ` +
           `${samples.toP2P.slice(-2).map(Math.round).join('/')} ms, baseline ${samples.baseline.slice(-2).map(Math.round).join('/')} ms`,
       );
     }
