@@ -7,12 +7,11 @@
  * source file is newer than that build, so a benchmark never runs stale code and never writes into
  * the dist/ other people use.
  */
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import fs from 'node:fs';
-import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { waitFor } from '../../test/helpers/wait.js';
+import { spawnServer, waitForHealthz } from '../../test/helpers/spawn-server.js';
 import { childrenOf, commandOf, rssOf } from './proc.js';
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -63,14 +62,6 @@ export function buildServer(log: (message: string) => void = () => undefined): s
   return mainJs;
 }
 
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as net.AddressInfo;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
 export interface ServerProcessOptions {
   /** Environment on top of loopback-only, one-worker, quiet defaults. */
   env?: Record<string, string>;
@@ -85,56 +76,34 @@ export interface ServerProcessOptions {
 /** Starts the server and waits for /healthz and its mediasoup worker. */
 export async function startServerProcess(options: ServerProcessOptions = {}): Promise<ServerProcess> {
   const { env = {}, log } = options;
-  const args = options.fromSource
-    ? ['--import=@tapjs/typescript/import', path.join(repoRoot, 'server', 'main.ts')]
-    : [buildServer(log)];
-  const port = await freePort();
-  const child: ChildProcess = spawn(process.execPath, args, {
-    cwd: repoRoot,
-    env: {
-      ...process.env,
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      RTC_PORT: '0',
-      RTC_LISTEN_IP: '127.0.0.1',
-      ANNOUNCED_IP: '127.0.0.1',
-      WORKERS: '1',
-      LOG_LEVEL: 'warn',
-      CLIENT_DIR: path.join(repoRoot, 'dist', 'client'),
-      ...(options.fromSource ? { TS_NODE_TRANSPILE_ONLY: '1' } : {}),
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
+  const server = await spawnServer({
+    ...(options.fromSource ? {} : { script: buildServer(log) }),
+    baseEnv: process.env,
+    env: { LOG_LEVEL: 'warn', CLIENT_DIR: path.join(repoRoot, 'dist', 'client'), ...env },
   });
+  const { child, pid, url } = server;
   let output = '';
   const keep = (chunk: Buffer): void => void (output = (output + chunk.toString()).slice(-8000));
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  let exited = false;
-  const exit = new Promise<void>((resolve) => child.once('exit', () => resolve(void (exited = true))));
-  const pid = child.pid;
-  if (pid === undefined) throw new Error('the server process did not start');
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> =>
     (closing ??= (async () => {
-      if (exited) return;
+      if (server.exited) return;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-      await exit;
+      await server.exit;
       clearTimeout(timer);
     })());
-  const url = `http://127.0.0.1:${port}`;
   const workerPids = (): number[] => childrenOf(pid).filter((child) => commandOf(child).startsWith('mediasoup-work'));
   try {
-    await waitFor(
-      async () => {
-        if (exited) throw new Error(`the server exited: ${output}`);
-        const response = await fetch(`${url}/healthz`);
-        return response.ok && workerPids().length > 0;
-      },
-      { timeout: 30_000, interval: 100, message: 'the server process to be ready (/healthz)' },
-    );
+    await waitForHealthz(server, {
+      timeout: 30_000,
+      message: 'the server process to be ready (/healthz)',
+      exitedError: () => `the server exited: ${output}`,
+      ready: () => workerPids().length > 0,
+    });
   } catch (error) {
     await close();
     throw error;
@@ -142,7 +111,7 @@ export async function startServerProcess(options: ServerProcessOptions = {}): Pr
   return {
     pid,
     url,
-    wsUrl: `ws://127.0.0.1:${port}/ws`,
+    wsUrl: server.wsUrl,
     workerPids,
     memory: () => ({ nodeRss: rssOf(pid), workerRss: workerPids().reduce((sum, worker) => sum + rssOf(worker), 0) }),
     output: () => output,

@@ -1,24 +1,23 @@
 /**
  * One room as this node serves it when the room may span several nodes. The room's people here are
- * "local"; people on other nodes are Peers here too ("remote": no client on this node, a channel that
- * sends nowhere), whose producers arrive through a PipeLink. So the Room needs no idea of nodes: its
- * people see remote people join, leave, mute and speak (the active speaker observer hears their piped
- * microphones), and consume their media like anyone else's.
+ * "local"; people on other nodes are Peers here too ("remote", span-remotes.ts: no client on this node,
+ * a channel that sends nowhere), whose producers arrive through a PipeLink (span-pipes.ts). So the Room
+ * needs no idea of nodes: its people see remote people join, leave, mute and speak (the active speaker
+ * observer hears their piped microphones), and consume their media like anyone else's.
  *
  * Every message about this room is handled in order, one at a time (pipe setup awaits mediasoup).
  */
 import PQueue from 'p-queue';
 import type { FastifyBaseLogger } from 'fastify';
-import { OPEN_JOIN_GRANTS } from '../auth/grants.js';
-import { Peer } from '../rooms/peer.js';
-import type { PeerChannel } from '../rooms/peer-channel.js';
+import type { Peer } from '../rooms/peer.js';
 import type { Room } from '../rooms/room.js';
-import type { ClusterMessage, ClusterMessageBody, RemotePeerInfo } from './messages.js';
+import type { ClusterMessage, ClusterMessageBody } from './messages.js';
 import type { PeerDirectory, PeerRecord } from './peer-directory.js';
 import type { PipedProducer } from './pipe-link.js';
 import type { RoomPlacement } from './placement.js';
 import { SpanModeration } from './span-moderation.js';
 import { SpanPipes } from './span-pipes.js';
+import { SpanRemotes } from './span-remotes.js';
 
 /** How long a new part of a room waits for the other nodes' people before its first join goes on. */
 const GREETING_WAIT_MS = 1500;
@@ -46,27 +45,11 @@ export interface SpanContext {
   isLive(nodeId: string): boolean;
 }
 
-/** A remote peer's client is on another node: nothing is sent to it from here. */
-const remoteChannel: PeerChannel = {
-  notify() {},
-  request(method) {
-    return Promise.reject(new Error(`cannot send ${method}: the peer is on another node`));
-  },
-  close() {},
-};
-
-interface Remote {
-  peer: Peer;
-  /** Its node; null while it is an orphan (its node died and it has not resumed anywhere yet). */
-  nodeId: string | null;
-  orphanTimer?: NodeJS.Timeout;
-}
-
 export class RoomSpan {
   readonly room: Room;
   readonly #ctx: SpanContext;
   readonly #logger: FastifyBaseLogger;
-  readonly #remotes = new Map<string, Remote>();
+  readonly #remotes: SpanRemotes;
   /** Other nodes serving this room. */
   readonly #nodes = new Set<string>();
   readonly #pipes: SpanPipes;
@@ -87,6 +70,12 @@ export class RoomSpan {
     this.room = room;
     this.#ctx = ctx;
     this.#logger = room.logger.child({ component: 'span' });
+    this.#remotes = new SpanRemotes({
+      room,
+      directory: ctx.directory,
+      resumeGraceMs: ctx.resumeGraceMs,
+      serialized: (task) => this.#serialized(task),
+    });
     this.#pipes = new SpanPipes({
       room,
       nodeId: ctx.nodeId,
@@ -101,7 +90,7 @@ export class RoomSpan {
       placement: ctx.placement,
       broadcast: (body) => this.#broadcast(body),
       send: (to, body) => ctx.send(to, room.id, body),
-      nodeOf: (peerId) => this.#remotes.get(peerId)?.nodeId,
+      nodeOf: (peerId) => this.#remotes.nodeOf(peerId),
       redisReady: ctx.redisReady,
       logger: this.#logger,
     });
@@ -171,7 +160,7 @@ export class RoomSpan {
 
   /** Whether the peer is an orphan here (its node died) that a client may now resume on this node. */
   isOrphan(peerId: string): boolean {
-    return this.#remotes.get(peerId)?.nodeId === null;
+    return this.#remotes.isOrphan(peerId);
   }
 
   /** The other nodes this room spans, for tests and metrics. */
@@ -218,9 +207,7 @@ export class RoomSpan {
       if (this.#nodes.delete(nodeId)) this.#lostNodes.add(nodeId);
       this.#pipes.close(nodeId);
       this.#moderation.nodeGone(nodeId);
-      for (const remote of this.#remotes.values()) {
-        if (remote.nodeId === nodeId) this.#orphan(remote);
-      }
+      this.#remotes.orphanAllOf(nodeId);
     });
   }
 
@@ -257,17 +244,7 @@ export class RoomSpan {
 
   /** People of a dead node that this node never knew (the room lived only there): kept as orphans. */
   adoptOrphans(records: Map<string, PeerRecord>): Promise<void> {
-    return this.#serialized(async () => {
-      for (const [peerId, record] of records) {
-        if (this.room.peers.has(peerId)) continue;
-        const remote: Remote = { peer: this.#remotePeer({ id: peerId, ...record }, record.node), nodeId: null };
-        remote.peer.grants = { ...record.grants };
-        if (record.identity !== undefined) Object.assign(remote.peer, { identity: record.identity });
-        this.#remotes.set(peerId, remote);
-        await this.room.admit(remote.peer);
-        this.#orphan(remote);
-      }
-    });
+    return this.#serialized(() => this.#remotes.adoptOrphans(records));
   }
 
   /**
@@ -276,15 +253,11 @@ export class RoomSpan {
    */
   takeOver(peerId: string, digest: string): Promise<Peer | null> {
     return this.#serialized(() => {
-      const remote = this.#remotes.get(peerId);
-      if (!remote || remote.nodeId !== null) return null;
-      clearTimeout(remote.orphanTimer);
-      this.#remotes.delete(peerId);
-      remote.peer.resumeSecret.restore(digest);
-      remote.peer.detach();
-      this.#broadcast({ type: 'peerMoved', peer: remote.peer.info() });
+      const peer = this.#remotes.takeOver(peerId, digest);
+      if (!peer) return null;
+      this.#broadcast({ type: 'peerMoved', peer: peer.info() });
       this.#claim();
-      return remote.peer;
+      return peer;
     });
   }
 
@@ -295,7 +268,7 @@ export class RoomSpan {
       case 'hello': {
         const isNew = !this.#nodes.has(from);
         this.#nodes.add(from);
-        for (const info of message.peers) await this.#admitRemote(info, from);
+        for (const info of message.peers) await this.#remotes.admit(info, from);
         this.#moderation.greeted(from, message);
         this.#awaitingHello.get(from)?.();
         this.#awaitingHello.delete(from);
@@ -305,44 +278,34 @@ export class RoomSpan {
       }
       case 'peerJoined':
         this.#nodes.add(from);
-        await this.#admitRemote(message.peer, from);
+        await this.#remotes.admit(message.peer, from);
         return;
-      case 'peerMoved': {
+      case 'peerMoved':
+        // Someone resumed on the sender after their node died: an orphan here is the sender's from now on.
         this.#nodes.add(from);
-        const remote = this.#remotes.get(message.peer.id);
-        if (remote) {
-          clearTimeout(remote.orphanTimer);
-          remote.nodeId = from;
-        } else {
-          await this.#admitRemote(message.peer, from);
-        }
+        await this.#remotes.admit(message.peer, from);
         await this.#pipes.ensure(from);
         return;
-      }
       case 'peerLeft':
-        await this.#removeRemote(message.peerId, 'left (on another node)');
+      case 'peerMuted':
+      case 'chat':
+      case 'producerClosed':
+      case 'producerPaused':
+      case 'producerResumed':
+        await this.#remotes.handle(message);
         return;
-      case 'peerMuted': {
-        const remote = this.#remotes.get(message.peerId);
-        if (remote) this.room.setMuted(remote.peer, message.source, message.muted);
-        return;
-      }
       case 'repipe':
         // The sender's router was rebuilt (its worker died): our pipe to it leads nowhere. Its people
         // stay; their producers come through the new pipe once their clients produce again.
         this.#pipes.close(from);
-        for (const remote of this.#remotes.values()) {
-          if (remote.nodeId !== from) continue;
-          for (const producer of remote.peer.producers.values()) producer.close();
-          remote.peer.producers.clear();
-        }
+        this.#remotes.dropProducersOf(from);
         await this.#pipes.ensure(from);
         return;
       case 'bye':
         this.#nodes.delete(from);
         this.#pipes.close(from);
         this.#moderation.nodeGone(from);
-        for (const [peerId, remote] of [...this.#remotes]) if (remote.nodeId === from) await this.#removeRemote(peerId, 'its node left the room');
+        await this.#remotes.removeAllOf(from, 'its node left the room');
         return;
       case 'pipeOffer':
         await this.#pipes.answer(from, message);
@@ -352,19 +315,12 @@ export class RoomSpan {
         return;
       case 'producer': {
         // Only the node that serves a person may produce for it.
-        const remote = this.#remotes.get(message.peerId);
-        if (!remote || remote.nodeId !== from || remote.peer.producers.has(message.producerId)) return;
+        const peer = this.#remotes.servedBy(message.peerId, from);
+        if (!peer || peer.producers.has(message.producerId)) return;
         const { type: _type, from: _from, to: _to, roomId: _room, at: _at, ...piped } = message;
         const producer = await this.#pipes.pipeIn(from, piped as PipedProducer);
-        if (producer) await this.room.addProducer(remote.peer, producer);
+        if (producer) await this.room.addProducer(peer, producer);
         else this.#logger.warn({ node: from, peer: message.peerId }, 'piped producer without a pipe to its node; ignored');
-        return;
-      }
-      case 'chat': {
-        // Only the node that serves a person may speak for it.
-        const remote = this.#remotes.get(message.senderId);
-        if (!remote || remote.nodeId !== from) return;
-        this.room.chat.postFromNode(remote.peer, message.message, { senderName: message.senderName, timestamp: message.timestamp });
         return;
       }
       case 'access':
@@ -373,83 +329,12 @@ export class RoomSpan {
       case 'moderate':
         await this.#moderation.handle(message);
         return;
-      case 'producerClosed':
-      case 'producerPaused':
-      case 'producerResumed': {
-        const producer = this.#remoteProducer(from, message.producerId);
-        if (!producer) return;
-        if (message.type === 'producerClosed') {
-          producer.close();
-          this.#remotes.get(producer.appData.peerId)?.peer.producers.delete(producer.id);
-        } else if (message.type === 'producerPaused') await producer.pause();
-        else await producer.resume();
-        return;
-      }
     }
-  }
-
-  #remoteProducer(nodeId: string, producerId: string) {
-    for (const remote of this.#remotes.values()) {
-      if (remote.nodeId !== nodeId) continue;
-      const producer = remote.peer.producers.get(producerId);
-      if (producer) return producer;
-    }
-    return undefined;
   }
 
   #greet(nodeId: string, reply: boolean): void {
     this.#nodes.add(nodeId);
     void this.#send(nodeId, { type: 'hello', peers: this.localPeers().map((peer) => peer.info()), reply, ...this.#moderation.greeting() });
-  }
-
-  #remotePeer(info: RemotePeerInfo, nodeId: string): Peer {
-    const peer = new Peer({
-      id: info.id,
-      displayName: info.displayName,
-      channel: remoteChannel,
-      logger: this.room.logger.child({ peer: info.id, node: nodeId }),
-      grants: { ...OPEN_JOIN_GRANTS, moderate: info.moderator === true },
-      joinedAt: info.joinedAt,
-    });
-    peer.muted = { ...info.muted };
-    return peer;
-  }
-
-  async #admitRemote(info: RemotePeerInfo, nodeId: string): Promise<void> {
-    const known = this.#remotes.get(info.id);
-    if (known) {
-      clearTimeout(known.orphanTimer);
-      known.nodeId = nodeId;
-      return;
-    }
-    if (this.room.peers.has(info.id)) return;
-    const peer = this.#remotePeer(info, nodeId);
-    this.#remotes.set(info.id, { peer, nodeId });
-    await this.room.admit(peer);
-  }
-
-  async #removeRemote(peerId: string, reason: string): Promise<void> {
-    const remote = this.#remotes.get(peerId);
-    if (!remote) return;
-    clearTimeout(remote.orphanTimer);
-    for (const producer of remote.peer.producers.values()) producer.close();
-    await this.room.leave(remote.peer, reason);
-    this.#remotes.delete(peerId);
-  }
-
-  #orphan(remote: Remote): void {
-    remote.nodeId = null;
-    for (const producer of remote.peer.producers.values()) producer.close();
-    remote.peer.producers.clear();
-    clearTimeout(remote.orphanTimer);
-    remote.orphanTimer = setTimeout(() => {
-      void this.#serialized(async () => {
-        if (this.#remotes.get(remote.peer.id) !== remote || remote.nodeId !== null) return;
-        await this.#removeRemote(remote.peer.id, `its node died and it did not resume within ${this.#ctx.resumeGraceMs} ms`);
-        await this.#ctx.directory.remove(this.room.id, remote.peer.id).catch(() => undefined);
-      });
-    }, this.#ctx.resumeGraceMs);
-    remote.orphanTimer.unref();
   }
 
   #onLocalJoined(peer: Peer): void {
@@ -478,8 +363,7 @@ export class RoomSpan {
   }
 
   #closeIfUnused(): void {
-    const orphans = [...this.#remotes.values()].some((remote) => remote.nodeId === null);
-    const unused = !this.room.closed && this.localPeers().length === 0 && this.room.access.idle && !orphans;
+    const unused = !this.room.closed && this.localPeers().length === 0 && this.room.access.idle && !this.#remotes.hasOrphans;
     if (unused && this.#unusedBefore) {
       this.#logger.info('closing a part of the room that nobody here uses');
       this.room.close();
@@ -490,7 +374,7 @@ export class RoomSpan {
   #onClose(): void {
     this.#closed = true;
     clearInterval(this.#unusedCheck);
-    for (const remote of this.#remotes.values()) clearTimeout(remote.orphanTimer);
+    this.#remotes.close();
     this.#pipes.closeAll();
     // Handing over, our people move on: a `bye` would make the others drop them.
     if (this.#handingOver) return;

@@ -5,13 +5,12 @@
  * the cluster secret but differ in id, URL, media ports and pipe address; coturn agrees with the app;
  * and README.md documents every variable.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { loadConfig } from '../../server/config.js';
+import { composeConfig, composeVariables, parseYaml, publishedPorts, ROOT, serviceEnv } from '../helpers/compose.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const COMPOSE_FILE = path.join(ROOT, 'docker-compose.cluster.yml');
 const REQUIRED = {
   ANNOUNCED_IP: '203.0.113.10',
@@ -20,55 +19,28 @@ const REQUIRED = {
   REDIS_PASSWORD: 'redis-password-for-tests',
 };
 
-interface Service {
-  environment?: Record<string, string | null>;
-  ports?: Array<string | { target: number; published: string | number; protocol?: string }>;
-  command?: string[];
-  networks?: Record<string, { ipv4_address?: string } | null>;
-}
-
-function composeConfig(env: Record<string, string>): { ok: boolean; output: string } {
-  const result = spawnSync('docker-compose', ['--project-directory', ROOT, '-f', COMPOSE_FILE, 'config'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...env },
-    encoding: 'utf8',
-  });
-  if (result.error) throw new Error(`docker-compose could not run (scripts/setup.sh --test installs it): ${result.error.message}`);
-  return { ok: result.status === 0, output: result.status === 0 ? result.stdout : result.stderr };
-}
-
-function parseYaml(yaml: string): { services: Record<string, Service> } {
-  const json = execFileSync('python3', ['-c', 'import sys, json, yaml; print(json.dumps(yaml.safe_load(sys.stdin)))'], { input: yaml });
-  return JSON.parse(json.toString()) as { services: Record<string, Service> };
-}
-
 t.test('the cluster compose file validates', async (t) => {
-  const result = composeConfig(REQUIRED);
+  const result = composeConfig(COMPOSE_FILE, REQUIRED);
   t.ok(result.ok, `docker-compose config accepts it${result.ok ? '' : `: ${result.output}`}`);
 });
 
 t.test('it refuses to start without the required settings, and says which', async (t) => {
   for (const name of Object.keys(REQUIRED)) {
     const { [name as keyof typeof REQUIRED]: _dropped, ...rest } = REQUIRED;
-    const result = composeConfig(rest);
+    const result = composeConfig(COMPOSE_FILE, rest);
     t.notOk(result.ok, `refused without ${name}`);
     t.match(result.output, new RegExp(`set ${name} in .env`), `the error names ${name}`);
   }
 });
 
 t.test('two app nodes form one cluster through Redis, next to coturn', async (t) => {
-  const { services } = parseYaml(composeConfig(REQUIRED).output);
+  const { services } = parseYaml(composeConfig(COMPOSE_FILE, REQUIRED).output);
   const names = Object.keys(services).sort();
   t.same(names, ['coturn', 'redis', 'shouwang-1', 'shouwang-2'], 'redis, two app nodes and coturn');
   const redisCommand = (services.redis?.command ?? []).join(' ');
   t.match(redisCommand, new RegExp(`--requirepass ${REQUIRED.REDIS_PASSWORD}`), 'Redis requires a password');
 
-  const configs = ['shouwang-1', 'shouwang-2'].map((name) => {
-    const env = Object.fromEntries(Object.entries(services[name]?.environment ?? {}).map(([key, value]) => [key, value ?? '']));
-    return { name, service: services[name]!, config: loadConfig(env) };
-  });
-  const published = (service: Service) =>
-    new Set((service.ports ?? []).map((port) => (typeof port === 'string' ? port : `${port.published}:${port.target}/${port.protocol ?? 'tcp'}`)));
+  const configs = ['shouwang-1', 'shouwang-2'].map((name) => ({ name, service: services[name]!, config: loadConfig(serviceEnv(services[name])) }));
   for (const { name, service, config } of configs) {
     const cluster = config.cluster;
     t.ok(cluster, `${name} runs as a cluster node`);
@@ -76,7 +48,7 @@ t.test('two app nodes form one cluster through Redis, next to coturn', async (t)
     t.equal(cluster.redisUrl, `redis://:${REQUIRED.REDIS_PASSWORD}@redis:6379`, `${name} uses the compose Redis with its password`);
     t.equal(cluster.secret, REQUIRED.CLUSTER_SECRET, `${name} signs with the shared secret`);
     t.equal(cluster.nodeId, name, `${name} is named after its service`);
-    const ports = published(service);
+    const ports = publishedPorts(service);
     const httpPort = /:(\d+)\/ws$/.exec(cluster.nodeUrl ?? '')?.[1];
     t.ok(httpPort && ports.has(`${httpPort}:3000/tcp`), `${name}'s NODE_URL (${cluster.nodeUrl}) is its published HTTP port`);
     t.ok(cluster.nodeUrl?.startsWith(`ws://${REQUIRED.ANNOUNCED_IP}:`), `${name}'s NODE_URL is on the public address`);
@@ -93,7 +65,6 @@ t.test('two app nodes form one cluster through Redis, next to coturn', async (t)
 
 t.test('README.md documents every setting of the cluster compose file', async (t) => {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const compose = fs.readFileSync(COMPOSE_FILE, 'utf8');
-  const variables = new Set([...compose.matchAll(/\$\{([A-Z0-9_]+)/g)].map((match) => match[1] as string));
+  const variables = composeVariables(COMPOSE_FILE);
   for (const name of variables) t.match(readme, new RegExp(`\`${name}\``), `README mentions \`${name}\``);
 });

@@ -5,13 +5,13 @@
  * app's agree; and README.md documents every variable an operator can set.
  * (The stack is run for real, image built with podman, by `npm run test:container`.)
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import fs from 'node:fs';
 import path from 'node:path';
 import t from 'tap';
 import { loadConfig } from '../../server/config.js';
+import { composeConfig, composeVariables, parseYaml, publishedPorts, ROOT, serviceEnv } from '../helpers/compose.js';
 
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
 const COMPOSE_FILE = path.join(ROOT, 'docker-compose.yml');
 
 /** The variables .env.example sets (uncommented lines). */
@@ -24,54 +24,29 @@ function exampleEnv(): Record<string, string> {
   return env;
 }
 
-interface Service {
-  environment?: Record<string, string | null>;
-  ports?: Array<string | { target: number; published: string | number; protocol?: string }>;
-  command?: string[];
-  image?: string;
-}
-
-/** Runs `docker-compose config` in a directory with no .env (only `env` counts); returns stdout or the error. */
-function composeConfig(env: Record<string, string>): { ok: boolean; output: string } {
-  const result = spawnSync('docker-compose', ['--project-directory', ROOT, '-f', COMPOSE_FILE, 'config'], {
-    cwd: ROOT,
-    env: { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...env },
-    encoding: 'utf8',
-  });
-  if (result.error) throw new Error(`docker-compose could not run (scripts/setup.sh --test installs it): ${result.error.message}`);
-  return { ok: result.status === 0, output: result.status === 0 ? result.stdout : result.stderr };
-}
-
-/** YAML to JSON with the YAML library docker-compose itself uses. */
-function parseYaml(yaml: string): { services: Record<string, Service> } {
-  const json = execFileSync('python3', ['-c', 'import sys, json, yaml; print(json.dumps(yaml.safe_load(sys.stdin)))'], { input: yaml });
-  return JSON.parse(json.toString()) as { services: Record<string, Service> };
-}
-
 const example = exampleEnv();
 
 t.test('the compose file validates with the settings of .env.example', async (t) => {
   if (fs.existsSync(path.join(ROOT, '.env'))) t.comment('note: a local .env exists; this test passes its own environment');
-  const result = composeConfig(example);
+  const result = composeConfig(COMPOSE_FILE, example);
   t.ok(result.ok, `docker-compose config accepts it${result.ok ? '' : `: ${result.output}`}`);
 });
 
 t.test('it refuses to start without the required settings, and says which', async (t) => {
   for (const name of ['ANNOUNCED_IP', 'TURN_SECRET']) {
     const { [name]: _dropped, ...rest } = example;
-    const result = composeConfig(rest);
+    const result = composeConfig(COMPOSE_FILE, rest);
     t.notOk(result.ok, `refused without ${name}`);
     t.match(result.output, new RegExp(`set ${name} in .env`), `the error names ${name}`);
   }
 });
 
 t.test("the app's environment is a valid configuration, and coturn agrees with it", async (t) => {
-  const { services } = parseYaml(composeConfig({ ...example, API_KEY: 'x'.repeat(24), WORKERS: '3', RTC_PORT_LAST: '40002' }).output);
+  const { services } = parseYaml(composeConfig(COMPOSE_FILE, { ...example, API_KEY: 'x'.repeat(24), WORKERS: '3', RTC_PORT_LAST: '40002' }).output);
   const app = services.shouwang;
   const coturn = services.coturn;
   t.ok(app && coturn, 'two services: shouwang and coturn');
-  const env = Object.fromEntries(Object.entries(app?.environment ?? {}).map(([key, value]) => [key, value ?? '']));
-  const config = loadConfig(env);
+  const config = loadConfig(serviceEnv(app));
   t.equal(config.announcedIp, example.ANNOUNCED_IP, 'ANNOUNCED_IP reaches the app');
   t.equal(config.workers, 3, 'WORKERS reaches the app');
   t.equal(config.auth.apiKey, 'x'.repeat(24), 'API_KEY reaches the app');
@@ -95,24 +70,20 @@ t.test("the app's environment is a valid configuration, and coturn agrees with i
   const shell = spawnSync('sh', ['-n', '-c', script]);
   t.equal(shell.status, 0, `the script is valid shell${shell.status === 0 ? '' : `: ${shell.stderr}`}`);
 
-  // docker-compose expands a range into one entry per port.
-  const published = (service: Service | undefined) =>
-    new Set((service?.ports ?? []).map((port) => (typeof port === 'string' ? port : `${port.published}:${port.target}/${port.protocol ?? 'tcp'}`)));
-  const appPorts = published(app);
+  const appPorts = publishedPorts(app);
   for (const protocol of ['udp', 'tcp']) {
     const media = [40000, 40001, 40002].map((port) => `${port}:${port}/${protocol}`);
     t.ok(media.every((port) => appPorts.has(port)), `one ${protocol} media port per worker, the same number inside and out`);
   }
   t.notOk(appPorts.has('40003:40003/udp'), 'and no more');
   t.ok(appPorts.has('3000:3000/tcp'), 'HTTP published');
-  const coturnPorts = published(coturn);
+  const coturnPorts = publishedPorts(coturn);
   t.ok(coturnPorts.has('3478:3478/udp') && coturnPorts.has('3478:3478/tcp'), 'TURN on UDP and TCP');
 });
 
 t.test('README.md documents every setting of the compose file', async (t) => {
   const readme = fs.readFileSync(path.join(ROOT, 'README.md'), 'utf8');
-  const compose = fs.readFileSync(COMPOSE_FILE, 'utf8');
-  const variables = new Set([...compose.matchAll(/\$\{([A-Z0-9_]+)/g)].map((match) => match[1] as string));
+  const variables = composeVariables(COMPOSE_FILE);
   t.ok(variables.size > 5, `found ${variables.size} variables`);
   for (const name of variables) t.match(readme, new RegExp(`\`${name}\``), `README mentions \`${name}\``);
   for (const name of Object.keys(example)) t.ok(variables.has(name), `.env.example's ${name} is used by the compose file`);

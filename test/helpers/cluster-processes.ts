@@ -3,16 +3,12 @@
  * loopback ports: what a node-loss test needs, since a node must be killable with SIGKILL without
  * taking the test down. Every process is killed at teardown.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { createWriteStream, mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Test } from 'tap';
 import { TEST_CLUSTER_SECRET } from './cluster.js';
-import { freePort } from './redis.js';
-import { waitFor } from './wait.js';
-
-const ROOT = path.resolve(import.meta.dirname, '..', '..');
+import { spawnServer, waitForHealthz } from './spawn-server.js';
 
 export interface NodeProcess {
   id: string;
@@ -48,27 +44,13 @@ function tail(file: string, lines: number): string {
 }
 
 export async function startNodeProcess(t: Test, id: string, options: NodeProcessOptions): Promise<NodeProcess> {
-  const port = await freePort();
   if (!logDir) {
     logDir = mkdtempSync(path.join(os.tmpdir(), 'shouwang-cluster-'));
     t.comment(`node logs: ${logDir}`);
   }
   const logFile = path.join(logDir, `${id}.log`);
-  const child: ChildProcess = spawn(process.execPath, ['--import=@tapjs/typescript/import', 'server/main.ts'], {
-    cwd: ROOT,
+  const server = await spawnServer({
     env: {
-      PATH: process.env.PATH ?? '/usr/bin:/bin',
-      HOME: process.env.HOME ?? '/root',
-      // As tap runs test files: TypeScript stripped, not type-checked (tsc does that). Type-checking the
-      // whole server in each node process took ~20 s per node on a loaded 2-core machine, which alone
-      // pushed a cluster test file past tap's timeout in the full suite.
-      TS_NODE_TRANSPILE_ONLY: '1',
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      RTC_PORT: '0',
-      RTC_LISTEN_IP: '127.0.0.1',
-      ANNOUNCED_IP: '127.0.0.1',
-      WORKERS: '1',
       // Info: joins, moves, pipes, Redis reconnects and take-overs are what explain a failure.
       LOG_LEVEL: 'info',
       REDIS_URL: options.redisUrl,
@@ -76,33 +58,24 @@ export async function startNodeProcess(t: Test, id: string, options: NodeProcess
       NODE_ID: id,
       ...options.env,
     },
-    // Pipes, not the test's own stdout: a node orphaned by a killed test (tap's timeout) must not keep
-    // tap's output open, and it dies of EPIPE at its next log line.
-    stdio: ['ignore', 'pipe', 'pipe'],
   });
-  // Into a file through this process: the pipes stay ours (see above), and the log is there to read
-  // when a test fails (printed then) or after the run.
+  const { child, exit } = server;
+  // Into a file through this process: the pipes stay ours (see spawn-server.ts), and the log is there
+  // to read when a test fails (printed then) or after the run.
   const log = createWriteStream(logFile, { flags: 'a' });
   child.stdout?.pipe(log, { end: false });
   child.stderr?.pipe(log, { end: false });
-  let exited = false;
   // A test file that dies before its teardown (a throw at top level, e.g. a node that never started)
   // must not leave nodes behind: an idle node logs nothing, so EPIPE alone would never end it.
-  const killOnExit = (): void => void (exited || child.kill('SIGKILL'));
+  const killOnExit = (): void => void (server.exited || child.kill('SIGKILL'));
   process.once('exit', killOnExit);
-  const exit = new Promise<number | null>((resolve) =>
-    child.once('exit', (code) => {
-      exited = true;
-      process.off('exit', killOnExit);
-      resolve(code);
-    }),
-  );
+  child.once('exit', () => process.off('exit', killOnExit));
   const kill = async (): Promise<void> => {
-    if (!exited) child.kill('SIGKILL');
+    if (!server.exited) child.kill('SIGKILL');
     await exit;
   };
   const stop = async (): Promise<number | null> => {
-    if (!exited) child.kill('SIGTERM');
+    if (!server.exited) child.kill('SIGTERM');
     return exit;
   };
   t.teardown(async () => {
@@ -110,24 +83,21 @@ export async function startNodeProcess(t: Test, id: string, options: NodeProcess
     if (!t.passing()) t.comment(`node ${id} log (${logFile}), last lines:\n${tail(logFile, 80)}`);
     log.end();
   });
-  const url = `http://127.0.0.1:${port}`;
-  await waitFor(
-    async () => {
-      if (exited) throw new Error(`node ${id} exited during start`);
-      return (await fetch(`${url}/healthz`)).ok;
-    },
+  await waitForHealthz(server, {
     // Loading the server's TypeScript takes seconds alone, and a minute or more on a machine loaded
     // by other test files (three nodes start at once).
-    { timeout: 120_000, message: `node ${id} to answer /healthz` },
-  );
+    timeout: 120_000,
+    message: `node ${id} to answer /healthz`,
+    exitedError: () => `node ${id} exited during start`,
+  });
   return {
     id,
-    url,
-    wsUrl: `ws://127.0.0.1:${port}/ws`,
-    pid: child.pid!,
+    url: server.url,
+    wsUrl: server.wsUrl,
+    pid: server.pid,
     logFile,
     get alive() {
-      return !exited;
+      return !server.exited;
     },
     kill,
     stop,

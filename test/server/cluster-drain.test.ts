@@ -6,29 +6,13 @@
  * stopped node's record expiring (the waits give up long before).
  */
 import t from 'tap';
-import { Redis } from 'ioredis';
 import { CLOSE_CODES } from '../../protocol/errors.js';
 import { shutDown } from '../../server/lifecycle/shutdown.js';
-import { FakePeer } from '../helpers/fake-peer.js';
-import { nodeOf, startCluster } from '../helpers/cluster.js';
-import { startRedis } from '../helpers/redis.js';
+import { nodeOf, startSpanningCall } from '../helpers/cluster.js';
 import { waitFor } from '../helpers/wait.js';
 
 const ROOM = 'drain';
-const redis = await startRedis(t);
-const nodes = await startCluster(t, { nodes: 3, redisUrl: redis.url, roomPeersPerNode: 2, heartbeatMs: 200, ttlMs: 60_000 });
-const inspector = new Redis(redis.url);
-t.teardown(() => inspector.disconnect());
-
-const people: FakePeer[] = [];
-t.teardown(() => people.forEach((peer) => peer.close()));
-for (const [index, name] of ['Alice', 'Bob', 'Carol'].entries()) {
-  const peer = await FakePeer.join(nodes[index]!.wsUrl, ROOM, name);
-  await peer.produce('mic');
-  people.push(peer);
-}
-const everyoneConsumesEveryone = () => people.every((peer) => people.every((other) => other === peer || peer.consumersFrom(other.peerId).length === 1));
-await waitFor(everyoneConsumesEveryone, { timeout: 20_000, message: 'the call is set up across two nodes' });
+const { nodes, people, inspector, everyoneConsumesEveryone } = await startSpanningCall(t, { roomId: ROOM, ttlMs: 60_000 });
 
 t.test('the stopped node hands its room and people over to the others at once', async (t) => {
   const ownerId = (await inspector.get(`sw:room:${ROOM}:owner`))!;
