@@ -39,7 +39,7 @@ await runBenchmark('p2p-switch', async (harness) => {
   const version = browser.browser.version();
   const trials = (third: 'page' | 'remote') =>
     runSwitchTrials(browser, { switches: SWITCHES, switchBackDelayMs: SWITCH_BACK_DELAY_MS, clientDir: CLIENT_DIR, third, log: harness.log });
-  const empty: SwitchSamples = { toSfu: [], toP2P: [], baseline: [], toSfuAtSwap: [], toP2PAtSwap: [], durations: { toSfu: [], toP2P: [] } };
+  const empty: SwitchSamples = { toSfu: [], toP2P: [], baseline: [], toSfuAtSwap: [], toP2PAtSwap: [], toSfuFromSwap: [], durations: { toSfu: [], toP2P: [] } };
   const samples = THIRD === 'remote' ? empty : await trials('page');
   const remote = THIRD === 'page' ? empty : await trials('remote');
   const thirdJoin = THIRD_JOIN_BASELINE ? await runThirdJoinBaseline(browser, { rounds: SWITCHES, clientDir: CLIENT_DIR, log: harness.log }) : [];
@@ -106,6 +106,7 @@ await runBenchmark('p2p-switch', async (harness) => {
           `Headless Chromium ${version}, file camera 640x360 at 20 fps (a frame every 50 ms, so ~50-70 ms is the floor). ` +
           'Gap: the longest interval between two frames a remote tile put on screen (requestVideoFrameCallback, client/src/components/frame-clock.ts; at a swap, the new track\'s frame that made it take over counts from the paint that makes it visible), from the trigger (Join or Leave click) until 2.5 s after the switch completed; ' +
           'both tiles of the pair count, so each switch gives 2 samples. Baselines: the same measure over a window of the same length right before, with no switch; and a third page joining a pair that is on the SFU with P2P off (the same CPU load, no switch). ' +
+          `P2P -> SFU: the longest gap started p50 ${fmt(percentile([...samples.toSfuFromSwap, ...remote.toSfuFromSwap], 50))} ms from the tile's swap (negative: before it, on the P2P picture while the SFU path starts up — each browser starts 3 simulcast encodings and a second decoder beside the P2P ones). ` +
           `The longest gap contained the tile's swap to the new path in ${atSwap([...samples.toSfuAtSwap, ...remote.toSfuAtSwap])} P2P -> SFU samples and ${atSwap([...samples.toP2PAtSwap, ...remote.toP2PAtSwap])} SFU -> P2P samples (otherwise it was a stall of one path). ` +
           "Third person: a Chromium page on this machine, or a person whose browser runs elsewhere (the app's SignalClient with mediasoup-client's FakeHandler: joins, produces mic and camera, consumes; no browser starts here, its tracks carry no media — bench/p2p/switch-trials.ts). " +
           'Join-to-first-frame with P2P on vs off: bench/join-latency.ts. ' +

@@ -9,6 +9,8 @@ export interface FrameGap {
   ms: number;
   /** The longest gap contains the moment the tile swapped tracks. */
   atSwap: boolean;
+  /** Where the gap starts relative to the tile's swap (ms; negative: before it, on the old path). Null: no swap. */
+  fromSwapMs: number | null;
 }
 
 export async function longestGapBetween(person: Person, other: Person, from: number, to: number): Promise<FrameGap> {
@@ -24,5 +26,10 @@ export async function longestGapBetween(person: Person, other: Person, from: num
       if (ms > worst.ms) worst = { ms, start: points[i - 1]!, end: points[i]! };
     }
   }
-  return { ms: worst.ms, atSwap: swaps.some((at) => at >= worst.start && at <= worst.end) };
+  const swap = swaps.at(-1);
+  return {
+    ms: worst.ms,
+    atSwap: swaps.some((at) => at >= worst.start && at <= worst.end),
+    fromSwapMs: swap === undefined ? null : worst.start - swap,
+  };
 }

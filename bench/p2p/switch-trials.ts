@@ -31,6 +31,8 @@ export interface SwitchSamples {
   /** Per toSfu / toP2P sample: the longest gap contains the tile's swap to the new path. */
   toSfuAtSwap: boolean[];
   toP2PAtSwap: boolean[];
+  /** Per P2P -> SFU sample: where the longest gap started relative to the tile's swap (ms; negative: before, on the P2P path). */
+  toSfuFromSwap: number[];
   /** How long each switch took end to end (trigger to the old path closed / the new one active). */
   durations: { toSfu: number[]; toP2P: number[] };
 }
@@ -38,6 +40,17 @@ export interface SwitchSamples {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export type ThirdPerson = 'page' | 'remote';
+
+/** Opens pages and keeps them, so a measurement can close all it opened before the next one starts. */
+export function pageOpener(browser: TestBrowser): { open: (label: string) => Promise<Page>; pages: Page[] } {
+  const pages: Page[] = [];
+  const open = async (label: string): Promise<Page> => {
+    const page = await browser.newPage(label);
+    pages.push(page);
+    return page;
+  };
+  return { open, pages };
+}
 
 /** The third person: joins (resolves once the server has them in the room), leaves. */
 interface Third {
@@ -87,23 +100,25 @@ export async function runSwitchTrials(
     ...(options.clientDir ? { clientDir: options.clientDir } : {}),
   });
   const room = 'switches';
-  const samples: SwitchSamples = { toSfu: [], toP2P: [], baseline: [], toSfuAtSwap: [], toP2PAtSwap: [], durations: { toSfu: [], toP2P: [] } };
+  const samples: SwitchSamples = { toSfu: [], toP2P: [], baseline: [], toSfuAtSwap: [], toP2PAtSwap: [], toSfuFromSwap: [], durations: { toSfu: [], toP2P: [] } };
+  const { open, pages } = pageOpener(browser);
   try {
-    const alice = await joinRoom(await browser.newPage('Alice'), server.url, room, 'Alice', TIMEOUT);
-    const bob = await joinRoom(await browser.newPage('Bob'), server.url, room, 'Bob', TIMEOUT);
+    const alice = await joinRoom(await open('Alice'), server.url, room, 'Alice', TIMEOUT);
+    const bob = await joinRoom(await open('Bob'), server.url, room, 'Bob', TIMEOUT);
     const pair = [alice, bob];
     const other = (person: Person) => (person === alice ? bob : alice);
     const marks = () => Promise.all(pair.map((person) => pageNow(person.page)));
-    const collect = async (into: number[], from: number[], atSwap?: boolean[]) => {
+    const collect = async (into: number[], from: number[], atSwap?: boolean[], fromSwap?: number[]) => {
       for (const [index, person] of pair.entries()) {
         const gap = await longestGapBetween(person, other(person), from[index]!, await pageNow(person.page));
         into.push(gap.ms);
         atSwap?.push(gap.atSwap);
+        if (gap.fromSwapMs !== null) fromSwap?.push(gap.fromSwapMs);
       }
     };
     await waitForMode(pair, 'p2p', TIMEOUT);
     await sleep(SETTLE_MS);
-    const third = options.third === 'remote' ? thirdElsewhere(server.wsUrl, room) : thirdPage(await browser.newPage('Carol'), server.url, room);
+    const third = options.third === 'remote' ? thirdElsewhere(server.wsUrl, room) : thirdPage(await open('Carol'), server.url, room);
 
     for (let round = 0; round < options.switches; round++) {
       const quietFrom = await marks();
@@ -121,7 +136,7 @@ export async function runSwitchTrials(
       });
       samples.durations.toSfu.push(Date.now() - started);
       await sleep(SETTLE_MS);
-      await collect(samples.toSfu, from, samples.toSfuAtSwap);
+      await collect(samples.toSfu, from, samples.toSfuAtSwap, samples.toSfuFromSwap);
 
       // SFU -> P2P: Carol leaves; the pair goes P2P after the switch-back delay.
       await third.leave();
@@ -138,6 +153,8 @@ export async function runSwitchTrials(
     }
     return samples;
   } finally {
+    // Pages left open would go on capturing, encoding and reconnecting through the next measurement.
+    await Promise.all(pages.map((page) => page.context().close().catch(() => undefined)));
     await server.close();
   }
 }

@@ -8,7 +8,7 @@ import { joinRoom, pageNow, type Person } from '../../test/helpers/media-path.js
 import { startServer } from '../../test/helpers/server.js';
 import { waitFor } from '../../test/helpers/wait.js';
 import { longestGapBetween } from './frame-gaps.js';
-import { SETTLE_MS } from './switch-trials.js';
+import { SETTLE_MS, pageOpener } from './switch-trials.js';
 
 const TIMEOUT = 60_000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -22,14 +22,15 @@ export async function runThirdJoinBaseline(
     ...(options.clientDir ? { clientDir: options.clientDir } : {}),
   });
   const gaps: number[] = [];
+  const { open, pages } = pageOpener(browser);
   try {
     const room = 'third-join';
-    const alice = await joinRoom(await browser.newPage('Alice'), server.url, room, 'Alice', TIMEOUT);
-    const bob = await joinRoom(await browser.newPage('Bob'), server.url, room, 'Bob', TIMEOUT);
+    const alice = await joinRoom(await open('Alice'), server.url, room, 'Alice', TIMEOUT);
+    const bob = await joinRoom(await open('Bob'), server.url, room, 'Bob', TIMEOUT);
     const pair = [alice, bob];
     const other = (person: Person) => (person === alice ? bob : alice);
     await sleep(SETTLE_MS);
-    const carolPage = await browser.newPage('Carol');
+    const carolPage = await open('Carol');
     for (let round = 0; round < options.rounds; round++) {
       const from = await Promise.all(pair.map((person) => pageNow(person.page)));
       await joinRoom(carolPage, server.url, room, 'Carol', TIMEOUT);
@@ -44,6 +45,8 @@ export async function runThirdJoinBaseline(
     }
     return gaps;
   } finally {
+    // Pages left open would go on capturing, encoding and reconnecting through the next measurement.
+    await Promise.all(pages.map((page) => page.context().close().catch(() => undefined)));
     await server.close();
   }
 }
