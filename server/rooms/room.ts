@@ -22,7 +22,7 @@ import { P2PCoordinator } from '../p2p/p2p-coordinator.js';
 import { RequestError } from '../signaling/errors.js';
 import { ActiveSpeakerDetector } from './active-speaker.js';
 import { ConnectionQualityMonitor } from './connection-quality.js';
-import { consumeProducer } from './consume.js';
+import { offerProducer } from './consume.js';
 import { toWire } from '../media/wire.js';
 import type { PeerChannel } from './peer-channel.js';
 import { Peer, type ProducerAppData, type TransportAppData, type TransportDirection } from './peer.js';
@@ -452,13 +452,11 @@ export class Room extends EventEmitter<RoomEvents> {
   }
 
   /**
-   * Creates a paused consumer for `consumerPeer` and asks its client to set it up; resumes it only
-   * when the client answers, so the first keyframe is not lost. The answer is awaited outside the
-   * room's queue: one slow client must not hold up the room.
+   * Offers one producer to one peer (consume.ts: offered again if the client was too slow to answer,
+   * while both are still in this room). Failures are logged there, never thrown.
    */
-  /** Offers one producer to one peer (see consume.ts); failures are logged there, never thrown. */
   #consume(consumerPeer: Peer, producerPeer: Peer, producerId: string): Promise<void> {
-    return consumeProducer(this.router, consumerPeer, producerPeer, producerId);
+    return offerProducer(() => this.router, consumerPeer, producerPeer, producerId, () => !this.#closed && this.peers.get(consumerPeer.id) === consumerPeer);
   }
 
   /** The last moderator of an open room left: the longest present takes over, and everyone is told. */

@@ -57,6 +57,8 @@ export class FakePeer {
   /** Why catching up after a resume failed, if it did. */
   recoveryError: unknown;
   /** Consumers being set up (id -> peer id), and those of them cancelled meanwhile. */
+  /** How many of the next `newConsumer` requests go unanswered (a slow client). */
+  ignoreNewConsumers = 0;
   readonly #settingUp = new Map<string, string>();
   readonly #cancelled = new Set<string>();
   sendTransport: Transport | undefined;
@@ -126,6 +128,11 @@ export class FakePeer {
 
   async setUpMedia(): Promise<void> {
     this.signal.handle('newConsumer', async (info) => {
+      // A client too busy to answer: the request waits forever (the server gives up on it).
+      if (this.ignoreNewConsumers > 0) {
+        this.ignoreNewConsumers--;
+        return new Promise<never>(() => undefined);
+      }
       if (!this.recvTransport) throw new Error('no receive transport');
       this.#settingUp.set(info.consumerId, info.peerId);
       const consumer = await this.recvTransport.consume({
