@@ -82,6 +82,7 @@ export class SfuReceiver {
       if (!known) this.#closeConsumer(consumerId);
       else this.#setConsumerMuted(consumerId, known.producerPaused);
     }
+    this.#videoDemand.resync();
   }
 
   /** Everything received is dropped (new transports are coming; the server sends new consumers). */

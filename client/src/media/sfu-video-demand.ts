@@ -92,6 +92,23 @@ export class SfuVideoDemand {
     this.#updateLimited(entry);
   }
 
+  /**
+   * Signaling came back on a new socket: a pause, resume or layer choice sent on the old one may never
+   * have reached the server (a silent socket loses requests), so the server's state can differ from
+   * what this side believes it asked for — e.g. a video left paused while its tile is on screen, frozen
+   * for the rest of the call. Asks for all of it again (the server treats each request as idempotent).
+   */
+  resync(): void {
+    for (const entry of this.#tracked.values()) {
+      if (entry.consumer.closed) continue;
+      const consumerId = entry.consumer.id;
+      const paused = entry.paused;
+      this.#enqueue(entry, () => this.#signal.request(paused ? 'pauseConsumer' : 'resumeConsumer', { consumerId }));
+      const layer = entry.preferredLayer;
+      if (!paused && layer !== null) this.#enqueue(entry, () => this.#signal.request('setConsumerPreferredLayers', { consumerId, spatialLayer: layer }));
+    }
+  }
+
   remove(consumerId: string): void {
     const entry = this.#tracked.get(consumerId);
     if (!entry) return;
