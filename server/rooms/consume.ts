@@ -34,11 +34,9 @@ export async function offerProducer(
   if (outcome !== 'unanswered' || delay === undefined) return;
   consumerPeer.logger.info({ producerId, inMs: delay }, 'offering the consumer again');
   const timer = setTimeout(() => {
-    const wanted =
-      inRoom() &&
-      !consumerPeer.closed &&
-      producerPeer.producers.has(producerId) &&
-      ![...consumerPeer.consumers.values()].some((consumer) => consumer.producerId === producerId);
+    // consumeProducer skips a closed peer or a producer that is gone; a track taken meanwhile (a
+    // resume re-offers what a peer misses) must not be sent twice.
+    const wanted = inRoom() && ![...consumerPeer.consumers.values()].some((consumer) => consumer.producerId === producerId);
     if (wanted) void offerProducer(router, consumerPeer, producerPeer, producerId, inRoom, attempt + 1);
   }, delay);
   timer.unref();

@@ -29,7 +29,7 @@ export function keepFrame(times: number[], at: number): void {
   if (times.length > KEPT_FRAMES) times.splice(0, times.length - KEPT_FRAMES);
 }
 
-function intervals(times: number[]): number[] {
+function intervals(times: readonly number[]): number[] {
   return times.slice(1).map((at, index) => at - times[index]!);
 }
 
@@ -47,7 +47,7 @@ export function shouldTakeOver(waiting: readonly number[], shown: readonly numbe
   // The shown track never put a frame up (or too few to know its pace): nothing to protect.
   if (shown.length < 2) return true;
   if (now - waiting[0]! >= MAX_WAIT_MS) return true;
-  const usual = median(intervals([...shown]));
+  const usual = median(intervals(shown));
   if (now - shown.at(-1)! > Math.max(MIN_STALL_MS, STALL_INTERVALS * usual)) return true;
   if (waiting.length < SMOOTH_INTERVALS + 1) return false;
   const recent = intervals(waiting.slice(-(SMOOTH_INTERVALS + 1)));
