@@ -11,6 +11,9 @@ export interface FrameGap {
   atSwap: boolean;
   /** Where the gap starts relative to the tile's swap (ms; negative: before it, on the old path). Null: no swap. */
   fromSwapMs: number | null;
+  /** Where the longest gap starts and ends (page clock). */
+  start: number;
+  end: number;
 }
 
 export async function longestGapBetween(person: Person, other: Person, from: number, to: number): Promise<FrameGap> {
@@ -31,5 +34,7 @@ export async function longestGapBetween(person: Person, other: Person, from: num
     ms: worst.ms,
     atSwap: swaps.some((at) => at >= worst.start && at <= worst.end),
     fromSwapMs: swap === undefined ? null : worst.start - swap,
+    start: worst.start,
+    end: worst.end,
   };
 }

@@ -17,7 +17,11 @@ import { FakePeer } from '../../test/helpers/fake-peer.js';
 import { joinRoom, p2pInfoOf, pageNow, waitForMode, type Person } from '../../test/helpers/media-path.js';
 import { startServer } from '../../test/helpers/server.js';
 import { waitFor } from '../../test/helpers/wait.js';
-import { longestGapBetween } from './frame-gaps.js';
+import { longestGapBetween, type FrameGap } from './frame-gaps.js';
+import { formatTrace, installRtpTrace, profileMainThread, rtpTraceOf } from './rtp-trace.js';
+
+/** SWITCH_TRACE=1: print both pages' RTP stats around every P2P -> SFU gap over 200 ms (a diagnostic). */
+const TRACE = process.env.SWITCH_TRACE === '1';
 
 /** After a switch completes, frames are collected this much longer (the old path's close happens then). */
 export const SETTLE_MS = 2500;
@@ -46,6 +50,7 @@ export function pageOpener(browser: TestBrowser): { open: (label: string) => Pro
   const pages: Page[] = [];
   const open = async (label: string): Promise<Page> => {
     const page = await browser.newPage(label);
+    if (TRACE) await installRtpTrace(page);
     pages.push(page);
     return page;
   };
@@ -108,9 +113,20 @@ export async function runSwitchTrials(
     const pair = [alice, bob];
     const other = (person: Person) => (person === alice ? bob : alice);
     const marks = () => Promise.all(pair.map((person) => pageNow(person.page)));
+    const timeOrigin = (person: Person) => person.page.evaluate(() => performance.timeOrigin);
+    const traceGap = async (person: Person, gap: FrameGap) => {
+      const origin = (await timeOrigin(person)) + gap.start;
+      const lines: string[] = [`gap ${Math.round(gap.ms)} ms on ${person === alice ? 'Alice' : 'Bob'}'s tile, from ${Math.round(gap.fromSwapMs ?? 0)} ms before its swap, at ${Math.round(gap.start)} on that page`];
+      for (const p of pair) {
+        const shift = origin - (await timeOrigin(p));
+        lines.push(...formatTrace(p === alice ? 'A' : 'B', await rtpTraceOf(p.page, shift - 700, shift + gap.ms + 300), shift));
+      }
+      options.log?.(lines.join('\n'));
+    };
     const collect = async (into: number[], from: number[], atSwap?: boolean[], fromSwap?: number[]) => {
       for (const [index, person] of pair.entries()) {
         const gap = await longestGapBetween(person, other(person), from[index]!, await pageNow(person.page));
+        if (TRACE && fromSwap && gap.ms > 200) await traceGap(person, gap);
         into.push(gap.ms);
         atSwap?.push(gap.atSwap);
         if (gap.fromSwapMs !== null) fromSwap?.push(gap.fromSwapMs);
@@ -128,6 +144,7 @@ export async function runSwitchTrials(
       // P2P -> SFU: Carol joins; done once both P2P connections are closed.
       let from = await marks();
       let started = Date.now();
+      const profiles = TRACE ? await Promise.all(pair.map((p) => profileMainThread(p.page))) : [];
       const carol = await third.join();
       await waitForMode([...pair, ...carol], 'sfu', TIMEOUT);
       await waitFor(async () => (await Promise.all(pair.map((p) => p2pInfoOf(p.page)))).every((info) => info === null), {
@@ -136,6 +153,7 @@ export async function runSwitchTrials(
       });
       samples.durations.toSfu.push(Date.now() - started);
       await sleep(SETTLE_MS);
+      for (const [index, stop] of profiles.entries()) options.log?.(`${index ? 'Bob' : 'Alice'} P2P -> SFU main thread ${(await stop()).join('\n')}`);
       await collect(samples.toSfu, from, samples.toSfuAtSwap, samples.toSfuFromSwap);
 
       // SFU -> P2P: Carol leaves; the pair goes P2P after the switch-back delay.
