@@ -23,7 +23,7 @@ t.test('resync puts the server back in line with what the client asked for', asy
   const onServer = () => server.app.rooms.rooms.get('demand')?.peers.get(bob.peerId)?.consumers.get(consumer.id);
   await waitFor(() => onServer()?.paused === false, { message: 'the consumer resumed after Bob answered' });
 
-  const demand = new SfuVideoDemand(bob.signal, () => undefined);
+  const demand = new SfuVideoDemand(bob.signal, () => undefined, async () => 0);
   t.teardown(() => demand.close());
   demand.add(consumer, false, { width: 1280, height: 720 });
   demand.set(consumer.id, { visible: true, width: 320, height: 180 });

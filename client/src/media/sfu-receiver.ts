@@ -31,10 +31,14 @@ export class SfuReceiver {
   constructor(signal: SignalClient, events: Emitter<MediaSessionEvents>, recvTransport: () => Transport) {
     this.#events = events;
     this.#recvTransport = recvTransport;
-    this.#videoDemand = new SfuVideoDemand(signal, (consumerId, limited) => {
-      const consumer = this.#consumers.get(consumerId);
-      if (consumer) events.emit('remoteTrackLimited', { peerId: consumer.appData.peerId, trackId: consumerId, limited });
-    });
+    this.#videoDemand = new SfuVideoDemand(
+      signal,
+      (consumerId, limited) => {
+        const consumer = this.#consumers.get(consumerId);
+        if (consumer) events.emit('remoteTrackLimited', { peerId: consumer.appData.peerId, trackId: consumerId, limited });
+      },
+      (consumer) => receivedCount(consumer as Consumer<ConsumerAppData>),
+    );
     this.#unsubscribers = [
       signal.handle('newConsumer', async (data) => {
         await this.#consume(data);

@@ -6,10 +6,12 @@
  *
  * It also tells when the server forwards a lower layer than the one asked for: mediasoup's bandwidth
  * estimate drops layers when the downlink cannot carry them (the picture softens instead of freezing).
+ * And it unfreezes a video whose layer the sender stopped, sooner than mediasoup would (frozen-layer.ts).
  */
 import type { Consumer } from 'mediasoup-client/types';
 import type { SignalClient } from '../signal/signal-client.js';
 import type { VideoDemand } from './media-session.js';
+import { RESTORE_AFTER_MS, frozen, newFrameWatch, type FrameWatch } from './frozen-layer.js';
 import { spatialLayerCount, spatialLayerFor } from './simulcast-layers.js';
 
 /** Let a resize or a scroll settle before asking the server. */
@@ -18,6 +20,8 @@ const DEBOUNCE_MS = 250;
 const UNSHOWN_GRACE_MS = 2000;
 /** The bandwidth estimate ramps up for a few seconds after a start or a layer switch; don't cry wolf. */
 const LIMITED_AFTER_MS = 4000;
+/** How often the decoded frames of a video that should be playing are read, to see it freeze. */
+const FREEZE_CHECK_MS = 200;
 
 interface Tracked {
   consumer: Consumer;
@@ -34,6 +38,9 @@ interface Tracked {
   limited: boolean;
   flushTimer: ReturnType<typeof setTimeout> | undefined;
   limitedTimer: ReturnType<typeof setTimeout> | undefined;
+  frames: FrameWatch;
+  /** The lowest layer is asked for until this timer fires: the video froze on a higher one. */
+  unfreezeTimer: ReturnType<typeof setTimeout> | undefined;
   /** Requests for one consumer run one after the other, in order. */
   queue: Promise<unknown>;
 }
@@ -41,11 +48,20 @@ interface Tracked {
 export class SfuVideoDemand {
   readonly #signal: SignalClient;
   readonly #onLimited: (consumerId: string, limited: boolean) => void;
+  readonly #decodedFrames: (consumer: Consumer) => Promise<number>;
   readonly #tracked = new Map<string, Tracked>();
+  #freezeCheck: ReturnType<typeof setInterval> | undefined;
+  #checking = false;
 
-  constructor(signal: SignalClient, onLimited: (consumerId: string, limited: boolean) => void) {
+  constructor(
+    signal: SignalClient,
+    onLimited: (consumerId: string, limited: boolean) => void,
+    /** Frames decoded so far by a video consumer (its receiver's stats). */
+    decodedFrames: (consumer: Consumer) => Promise<number>,
+  ) {
     this.#signal = signal;
     this.#onLimited = onLimited;
+    this.#decodedFrames = decodedFrames;
   }
 
   /** Starts managing a new video consumer. */
@@ -63,9 +79,12 @@ export class SfuVideoDemand {
       limited: false,
       flushTimer: undefined,
       limitedTimer: undefined,
+      frames: newFrameWatch(Date.now()),
+      unfreezeTimer: undefined,
       queue: Promise.resolve(),
     };
     this.#tracked.set(consumer.id, entry);
+    this.#freezeCheck ??= setInterval(() => void this.#checkFreezes(), FREEZE_CHECK_MS);
     // Nothing shows it yet; if nothing does soon, stop it flowing.
     entry.flushTimer = setTimeout(() => this.#flush(entry), UNSHOWN_GRACE_MS);
   }
@@ -114,7 +133,12 @@ export class SfuVideoDemand {
     if (!entry) return;
     clearTimeout(entry.flushTimer);
     clearTimeout(entry.limitedTimer);
+    clearTimeout(entry.unfreezeTimer);
     this.#tracked.delete(consumerId);
+    if (this.#tracked.size === 0) {
+      clearInterval(this.#freezeCheck);
+      this.#freezeCheck = undefined;
+    }
   }
 
   close(): void {
@@ -126,7 +150,9 @@ export class SfuVideoDemand {
     if (entry.consumer.closed || !this.#tracked.has(entry.consumer.id)) return;
     const demand = entry.demand;
     const wantPaused = !demand?.visible;
-    const wantLayer = demand && entry.layerCount > 1 ? spatialLayerFor(demand.width, demand.height, entry.layerCount, entry.topLayer) : null;
+    const fitting = demand && entry.layerCount > 1 ? spatialLayerFor(demand.width, demand.height, entry.layerCount, entry.topLayer) : null;
+    // While unfreezing, the lowest layer; the fitting one again afterwards.
+    const wantLayer = fitting !== null && entry.unfreezeTimer ? 0 : fitting;
     const consumerId = entry.consumer.id;
     if (wantPaused !== entry.paused) {
       entry.paused = wantPaused;
@@ -144,6 +170,43 @@ export class SfuVideoDemand {
       this.#enqueue(entry, () => this.#signal.request('setConsumerPreferredLayers', { consumerId, spatialLayer: wantLayer }));
     }
     this.#updateLimited(entry);
+  }
+
+  /**
+   * Reads the decoded frames of every video that should be playing on a higher layer than the lowest,
+   * and asks for the lowest for a while when one froze (frozen-layer.ts says why).
+   */
+  async #checkFreezes(): Promise<void> {
+    // Stats can take longer than a check period on a starved machine: never pile reads up.
+    if (this.#checking) return;
+    this.#checking = true;
+    const now = Date.now();
+    try {
+      await this.#checkEach(now);
+    } finally {
+      this.#checking = false;
+    }
+  }
+
+  async #checkEach(now: number): Promise<void> {
+    await Promise.all(
+      [...this.#tracked.values()].map(async (entry) => {
+        const watched = !entry.consumer.closed && !entry.paused && !entry.producerPaused && (entry.currentLayer ?? 0) > 0 && !entry.unfreezeTimer;
+        if (!watched) {
+          entry.frames = newFrameWatch(now);
+          return;
+        }
+        const count = await this.#decodedFrames(entry.consumer).catch(() => null);
+        if (count === null || this.#tracked.get(entry.consumer.id) !== entry || !frozen(entry.frames, count, now)) return;
+        console.info(`video ${entry.consumer.id} froze on layer ${entry.currentLayer}: asking for the lowest layer for ${RESTORE_AFTER_MS} ms`);
+        entry.unfreezeTimer = setTimeout(() => {
+          entry.unfreezeTimer = undefined;
+          if (this.#tracked.get(entry.consumer.id) === entry) this.#flush(entry);
+        }, RESTORE_AFTER_MS);
+        clearTimeout(entry.flushTimer);
+        this.#flush(entry);
+      }),
+    );
   }
 
   #updateLimited(entry: Tracked): void {

@@ -1,0 +1,50 @@
+/**
+ * Telling that a received SFU video froze on its simulcast layer, from its decoded-frame count.
+ *
+ * Why the client watches for this: a sending browser stops its upper simulcast layers on its own when
+ * its uplink estimate falls or its CPU is short (Chromium's `qualityLimitationReason`), and mediasoup
+ * (3.12) notices a layer is gone only after 1.5 s without packets on it (RtpStreamRecv's inactivity
+ * check); until then it forwards nothing to the consumers on that layer, whose pictures freeze. Measured
+ * in the P2P switch bench: a sender's upper layers stopped under load, and the receiver's tile froze
+ * for 1.3-1.6 s. A receiver that sees its frames stop asks for the lowest layer itself (Chromium keeps
+ * that one): mediasoup switches at its next keyframe, which it requests at once. In
+ * test/e2e/frozen-layer.test.ts the picture came back 0.5-0.7 s after the layers stopped, or ~1.7 s
+ * when mediasoup passed on the first keyframe and waited for another.
+ */
+
+/** No new decoded frame for this long, while frames were flowing, is a freeze (the lowest temporal layer of a 20 fps camera runs at 5 fps: 200 ms between frames). */
+export const FROZEN_AFTER_MS = 400;
+/**
+ * How long the lower layer is kept before the wanted one is asked for again: past mediasoup's own
+ * inactivity check (1500 ms), so a layer that is still gone is known as such. Asking again is harmless
+ * either way: mediasoup moves up only at a keyframe of the higher layer and forwards the lower one until then.
+ */
+export const RESTORE_AFTER_MS = 3000;
+
+/** The decoded-frame history of one video, as the watch keeps it. */
+export interface FrameWatch {
+  count: number | null;
+  /** When `count` last rose. */
+  roseAt: number;
+  /** Frames have risen since the watch started (a video waiting for its first keyframe is not frozen). */
+  flowing: boolean;
+}
+
+export function newFrameWatch(now: number): FrameWatch {
+  return { count: null, roseAt: now, flowing: false };
+}
+
+/** Takes a new decoded-frame count; true when the video has frozen (and restarts the watch then). */
+export function frozen(watch: FrameWatch, count: number, now: number): boolean {
+  if (watch.count === null || count !== watch.count) {
+    if (watch.count !== null && count > watch.count) watch.flowing = true;
+    watch.count = count;
+    watch.roseAt = now;
+    return false;
+  }
+  if (!watch.flowing || now - watch.roseAt < FROZEN_AFTER_MS) return false;
+  // Counted once: the next freeze is measured from here (after a step down, the lower layer's keyframe).
+  watch.roseAt = now;
+  watch.flowing = false;
+  return true;
+}

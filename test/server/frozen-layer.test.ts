@@ -1,0 +1,68 @@
+/**
+ * A received video whose simulcast layer stops (the sender's browser dropped it) is moved to the
+ * lowest layer by the receiving client as soon as its frames stop (SfuVideoDemand + frozen-layer.ts),
+ * instead of after mediasoup's 1.5 s inactivity check; the fitting layer is asked for again later.
+ * Real server and worker; the client side is the app's own SfuVideoDemand over the app's SignalClient
+ * (FakePeer); the decoded-frame count is scripted (FakePeer has no decoder). The real-browser case,
+ * a sender stopping its layers, is test/e2e/frozen-layer.test.ts.
+ */
+import t from 'tap';
+import { RESTORE_AFTER_MS, frozen, newFrameWatch } from '../../client/src/media/frozen-layer.js';
+import { SfuVideoDemand } from '../../client/src/media/sfu-video-demand.js';
+import { FakePeer } from '../helpers/fake-peer.js';
+import { startServer } from '../helpers/server.js';
+import { waitFor } from '../helpers/wait.js';
+
+t.test('a frozen video gets the lowest layer, then the fitting one again', async (t) => {
+  const server = await startServer();
+  t.teardown(() => server.close());
+  const alice = await FakePeer.join(server.wsUrl, 'frozen', 'Alice');
+  t.teardown(() => alice.close());
+  const bob = await FakePeer.join(server.wsUrl, 'frozen', 'Bob');
+  t.teardown(() => bob.close());
+  await alice.produce('camera');
+  await waitFor(() => bob.consumersFrom(alice.peerId).length === 1, { message: "Bob to consume Alice's camera" });
+  const { consumer } = bob.consumersFrom(alice.peerId)[0]!;
+  const onServer = () => server.app.rooms.rooms.get('frozen')?.peers.get(bob.peerId)?.consumers.get(consumer.id);
+
+  let decoded = 0;
+  let flowing = true;
+  const ticker = setInterval(() => flowing && decoded++, 50);
+  t.teardown(() => clearInterval(ticker));
+  const reads: number[] = [];
+  const demand = new SfuVideoDemand(bob.signal, () => undefined, async () => {
+    reads.push(Date.now());
+    return decoded;
+  });
+  t.teardown(() => demand.close());
+  demand.add(consumer, false, { width: 1280, height: 720 });
+  demand.set(consumer.id, { visible: true, width: 1280, height: 720 });
+  demand.layersChanged(consumer.id, 2);
+  await waitFor(() => onServer()?.preferredLayers?.spatialLayer === 2, { message: 'a large tile to ask for the top layer' });
+  await waitFor(() => reads.length >= 4, { message: 'the decoded frames of a playing video to be read' });
+  t.equal(onServer()?.preferredLayers?.spatialLayer, 2, 'frames flowing: the top layer stays');
+
+  flowing = false;
+  const stoppedAt = Date.now();
+  await waitFor(() => onServer()?.preferredLayers?.spatialLayer === 0, { message: 'the frozen video to be moved to the lowest layer', timeout: 5000 });
+  const steppedDownAfter = Date.now() - stoppedAt;
+  t.comment(`asked for the lowest layer ${steppedDownAfter} ms after the frames stopped`);
+  t.ok(steppedDownAfter < RESTORE_AFTER_MS, 'before the fitting layer would be asked for again');
+  demand.layersChanged(consumer.id, 0);
+  flowing = true;
+
+  await waitFor(() => onServer()?.preferredLayers?.spatialLayer === 2, { message: 'the fitting layer to be asked for again', timeout: RESTORE_AFTER_MS + 5000 });
+  t.ok(Date.now() - stoppedAt >= RESTORE_AFTER_MS, 'only after the lower layer had its time');
+});
+
+t.test('what is not a freeze', async (t) => {
+  const watch = newFrameWatch(0);
+  t.notOk(frozen(watch, 10, 0), 'the first count starts the watch');
+  t.notOk(frozen(watch, 10, 2000), 'no frame yet since the watch started (waiting for a keyframe): not frozen');
+  t.notOk(frozen(watch, 11, 2050), 'frames rise');
+  t.notOk(frozen(watch, 11, 2350), 'a 300 ms pause (5 fps lowest temporal layer, a retransmission): not frozen');
+  t.ok(frozen(watch, 11, 2460), 'no frame for 400 ms while flowing: frozen');
+  t.notOk(frozen(watch, 11, 3500), 'counted once: not again until frames flow again');
+  t.notOk(frozen(watch, 12, 3550));
+  t.ok(frozen(watch, 12, 4000), 'flowing again, then stopped again: a new freeze');
+});
