@@ -8,7 +8,8 @@
  * Knobs: SWITCHES (default 10), SWITCH_BACK_DELAY_MS (1000), SWITCH_CLIENT_DIR (serve another client
  * build, to A/B a client change), THIRD_JOIN_BASELINE (1; 0 skips it), THIRD (both | page | remote:
  * the third person as a Chromium page on this machine, a person whose browser runs elsewhere, or both —
- * see bench/p2p/switch-trials.ts).
+ * see bench/p2p/switch-trials.ts), SWITCH_TRACE (1: a diagnostic — both pages' RTP stats, main-thread
+ * stalls and a V8 profile around every P2P -> SFU gap over 200 ms, bench/p2p/rtp-trace.ts).
  */
 import { launchBrowser } from '../test/helpers/browser.js';
 import { requireTestNetwork, serveEveryServerOn } from '../test/helpers/network-call.js';
@@ -17,6 +18,7 @@ import { runBenchmark } from './lib/harness.js';
 import { loadAverage } from './lib/proc.js';
 import { machineInfo, writeResult, type BenchResult } from './lib/result.js';
 import { barChart, writePlot } from './lib/svg-plot.js';
+import { FROZEN_AFTER_MS } from '../client/src/media/frozen-layer.js';
 import { STEADY_MS } from '../client/src/media/path-switcher.js';
 import { runSwitchTrials, type SwitchSamples } from './p2p/switch-trials.js';
 import { runThirdJoinBaseline } from './p2p/third-join-baseline.js';
@@ -60,6 +62,19 @@ await runBenchmark('p2p-switch', async (harness) => {
       ...(met ? {} : { why: why() }),
     };
   }
+  /** Where the worst P2P -> SFU sample's gap was. */
+  function worstToSfu(trial: SwitchSamples): string {
+    const worst = max(trial.toSfu);
+    const from = trial.toSfuFromSwap[trial.toSfu.indexOf(worst)] ?? Number.NaN;
+    if (!Number.isFinite(from)) return `the worst P2P -> SFU gap (${fmt(worst)} ms) came with no swap seen`;
+    const layerStopped =
+      worst >= FROZEN_AFTER_MS
+        ? " (traced with SWITCH_TRACE=1, freezes this long were simulcast layers the sender's browser stopped under load; the receiver then asks for the lowest layer, client/src/media/frozen-layer.ts)"
+        : '';
+    return from >= 0
+      ? `the worst P2P -> SFU gap (${fmt(worst)} ms) started ${fmt(from)} ms after the tile's swap, on the SFU picture${layerStopped}`
+      : `the worst P2P -> SFU gap (${fmt(worst)} ms) started ${fmt(-from)} ms before the tile's swap, on the P2P picture while the SFU path starts up${layerStopped}`;
+  }
   function outsideSwap(trial: SwitchSamples): string {
     const flags = [...trial.toSfuAtSwap, ...trial.toP2PAtSwap];
     return `the longest gap fell outside the track swap in ${flags.filter((atSwap) => !atSwap).length} of ${flags.length} samples: stalls of the playing path while both paths run`;
@@ -68,7 +83,7 @@ await runBenchmark('p2p-switch', async (harness) => {
   if (samples.toSfu.length > 0) {
     targets.push(
       target('third person a Chromium page on this machine', samples, () =>
-        `${outsideSwap(samples)} (make-before-break: each browser encodes and decodes SFU and P2P media at once, and the third page starts up) on 2 shared cores; ` +
+        `${worstToSfu(samples)}; ${outsideSwap(samples)} (make-before-break: each browser encodes and decodes SFU and P2P media at once, and the third page starts up) on 2 shared cores; ` +
         `the same third page joining with P2P off (no switch) freezes the tiles for p50 ${fmt(percentile(thirdJoin, 50))} / max ${fmt(max(thirdJoin))} ms, ` +
         `an idle window for p50 ${fmt(percentile(samples.baseline, 50))} / max ${fmt(max(samples.baseline))} ms.`),
     );
@@ -76,7 +91,7 @@ await runBenchmark('p2p-switch', async (harness) => {
   if (remote.toSfu.length > 0) {
     targets.push(
       target("third person's browser elsewhere", remote, () =>
-        `${outsideSwap(remote)}; both browsers of the pair (and the server) share 2 cores, where an idle window already shows p50 ${fmt(percentile(remote.baseline, 50))} / max ${fmt(max(remote.baseline))} ms.`),
+        `${worstToSfu(remote)}; ${outsideSwap(remote)}; both browsers of the pair (and the server) share 2 cores, where an idle window already shows p50 ${fmt(percentile(remote.baseline, 50))} / max ${fmt(max(remote.baseline))} ms.`),
     );
   }
   const result: BenchResult = {
@@ -85,7 +100,7 @@ await runBenchmark('p2p-switch', async (harness) => {
     startedAt: new Date(started).toISOString(),
     durationS: Math.round((Date.now() - started) / 1000),
     machine: machineInfo(loadBefore),
-    howToRun: 'node --import=@tapjs/typescript/import bench/p2p-switch.ts — knobs: SWITCHES, SWITCH_BACK_DELAY_MS, SWITCH_CLIENT_DIR, THIRD_JOIN_BASELINE, THIRD',
+    howToRun: 'node --import=@tapjs/typescript/import bench/p2p-switch.ts — knobs: SWITCHES, SWITCH_BACK_DELAY_MS, SWITCH_CLIENT_DIR, THIRD_JOIN_BASELINE, THIRD, SWITCH_TRACE (1: print both pages\' RTP stats, main-thread stalls and profile around every P2P -> SFU gap over 200 ms)',
     targets,
     tables: [
       {
@@ -104,9 +119,9 @@ await runBenchmark('p2p-switch', async (harness) => {
         ],
         note:
           `Headless Chromium ${version}, file camera 640x360 at 20 fps (a frame every 50 ms, so ~50-70 ms is the floor). ` +
-          'Gap: the longest interval between two frames a remote tile put on screen (requestVideoFrameCallback, client/src/components/frame-clock.ts; at a swap, the new track\'s frame that made it take over counts from the paint that makes it visible), from the trigger (Join or Leave click) until 2.5 s after the switch completed; ' +
+          'Gap: the longest interval between two frames a remote tile put on screen (the compositor\'s presentation times from requestVideoFrameCallback, client/src/components/frame-clock.ts; frames presented while the page\'s main thread was busy — callbacks skipped, presentedFrames rose by more than one — count, placed evenly between their neighbours: Chromium composites video off the main thread, and traced 200-300 ms main-thread stalls at a switch showed decoding at 20 fps throughout and 5-6 frames presented; runs before 2026-11-26 03:00 counted callback times, which called such stalls freezes; at a swap, the new track\'s frame that made it take over counts from the paint that makes it visible), from the trigger (Join or Leave click) until 2.5 s after the switch completed; ' +
           'both tiles of the pair count, so each switch gives 2 samples. Baselines: the same measure over a window of the same length right before, with no switch; and a third page joining a pair that is on the SFU with P2P off (the same CPU load, no switch). ' +
-          `P2P -> SFU: the longest gap started p50 ${fmt(percentile([...samples.toSfuFromSwap, ...remote.toSfuFromSwap], 50))} ms from the tile's swap (negative: before it, on the P2P picture while the SFU path starts up — each browser starts 3 simulcast encodings and a second decoder beside the P2P ones). ` +
+          `P2P -> SFU: the longest gap started p50 ${fmt(percentile([...samples.toSfuFromSwap, ...remote.toSfuFromSwap].filter(Number.isFinite), 50))} ms from the tile's swap (negative: before it, on the P2P picture while the SFU path starts up — each browser starts 3 simulcast encodings and a second decoder beside the P2P ones). ` +
           `The longest gap contained the tile's swap to the new path in ${atSwap([...samples.toSfuAtSwap, ...remote.toSfuAtSwap])} P2P -> SFU samples and ${atSwap([...samples.toP2PAtSwap, ...remote.toP2PAtSwap])} SFU -> P2P samples (otherwise it was a stall of one path). ` +
           "Third person: a Chromium page on this machine, or a person whose browser runs elsewhere (the app's SignalClient with mediasoup-client's FakeHandler: joins, produces mic and camera, consumes; no browser starts here, its tracks carry no media — bench/p2p/switch-trials.ts). " +
           'Join-to-first-frame with P2P on vs off: bench/join-latency.ts. ' +

@@ -1,11 +1,12 @@
 /**
  * Diagnostic for the P2P switch bench (SWITCH_TRACE=1): what each page's WebRTC stack did around a long
- * frame gap. An init script keeps every RTCPeerConnection the page makes and samples its video RTP
+ * frame gap. Every RTCPeerConnection the page makes is kept; an init script samples its video RTP
  * stats every 100 ms (frames encoded/sent per encoding, packets/frames received and decoded, PLIs,
  * NACKs, freezes), and records main-thread stalls (a 20 ms timer firing late) — all in the page's
  * performance.now() clock, the one the frame clock uses, so a gap can be laid over them.
  */
 import type { Page } from 'playwright-core';
+import { recordPeerConnections } from '../../test/helpers/selected-pairs.js';
 
 export interface TraceSample {
   at: number;
@@ -25,8 +26,9 @@ export interface PageTrace {
 }
 
 function installer(): void {
-  const g = globalThis as unknown as { __rtpTrace?: PageTrace & { pcs: RTCPeerConnection[] } };
-  const trace: PageTrace & { pcs: RTCPeerConnection[] } = { samples: [], stalls: [], frames: [], pcs: [] };
+  // The connections are kept by helpers/selected-pairs.ts's wrapper (installed with this script).
+  const g = globalThis as unknown as { __rtpTrace?: PageTrace; __testPeerConnections?: RTCPeerConnection[] };
+  const trace: PageTrace = { samples: [], stalls: [], frames: [] };
   g.__rtpTrace = trace;
   const videos = new WeakMap<HTMLVideoElement, number>();
   let nextVideo = 0;
@@ -41,15 +43,6 @@ function installer(): void {
       callback(now, metadata);
     });
   };
-  const Native = RTCPeerConnection;
-  const Wrapped = function (this: unknown, ...args: ConstructorParameters<typeof RTCPeerConnection>) {
-    const pc = new Native(...args);
-    trace.pcs.push(pc);
-    return pc;
-  } as unknown as typeof RTCPeerConnection;
-  Wrapped.prototype = Native.prototype;
-  Object.setPrototypeOf(Wrapped, Native);
-  (globalThis as unknown as { RTCPeerConnection: typeof RTCPeerConnection }).RTCPeerConnection = Wrapped;
   let expected = performance.now() + 20;
   setInterval(() => {
     const now = performance.now();
@@ -57,7 +50,7 @@ function installer(): void {
     expected = now + 20;
   }, 20);
   setInterval(() => {
-    trace.pcs.forEach((pc, index) => {
+    (g.__testPeerConnections ?? []).forEach((pc, index) => {
       if (pc.connectionState === 'closed') return;
       const at = performance.now();
       void pc.getStats().then((report) => {
@@ -92,6 +85,7 @@ function installer(): void {
 }
 
 export async function installRtpTrace(page: Page): Promise<void> {
+  await recordPeerConnections(page);
   await page.addInitScript(installer);
 }
 

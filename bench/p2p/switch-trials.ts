@@ -35,7 +35,7 @@ export interface SwitchSamples {
   /** Per toSfu / toP2P sample: the longest gap contains the tile's swap to the new path. */
   toSfuAtSwap: boolean[];
   toP2PAtSwap: boolean[];
-  /** Per P2P -> SFU sample: where the longest gap started relative to the tile's swap (ms; negative: before, on the P2P path). */
+  /** Per P2P -> SFU sample: where the longest gap started relative to the tile's swap (ms; negative: before, on the P2P path; NaN: no swap seen). */
   toSfuFromSwap: number[];
   /** How long each switch took end to end (trigger to the old path closed / the new one active). */
   durations: { toSfu: number[]; toP2P: number[] };
@@ -116,7 +116,7 @@ export async function runSwitchTrials(
     const timeOrigin = (person: Person) => person.page.evaluate(() => performance.timeOrigin);
     const traceGap = async (person: Person, gap: FrameGap) => {
       const origin = (await timeOrigin(person)) + gap.start;
-      const lines: string[] = [`gap ${Math.round(gap.ms)} ms on ${person === alice ? 'Alice' : 'Bob'}'s tile, from ${Math.round(gap.fromSwapMs ?? 0)} ms before its swap, at ${Math.round(gap.start)} on that page`];
+      const lines: string[] = [`gap ${Math.round(gap.ms)} ms on ${person === alice ? 'Alice' : 'Bob'}'s tile, starting ${Math.round(gap.fromSwapMs ?? Number.NaN)} ms from its swap (negative: before), at ${Math.round(gap.start)} on that page`];
       for (const p of pair) {
         const shift = origin - (await timeOrigin(p));
         lines.push(...formatTrace(p === alice ? 'A' : 'B', await rtpTraceOf(p.page, shift - 700, shift + gap.ms + 300), shift));
@@ -129,7 +129,7 @@ export async function runSwitchTrials(
         if (TRACE && fromSwap && gap.ms > 200) await traceGap(person, gap);
         into.push(gap.ms);
         atSwap?.push(gap.atSwap);
-        if (gap.fromSwapMs !== null) fromSwap?.push(gap.fromSwapMs);
+        fromSwap?.push(gap.fromSwapMs ?? Number.NaN);
       }
     };
     await waitForMode(pair, 'p2p', TIMEOUT);

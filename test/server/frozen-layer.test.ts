@@ -7,7 +7,7 @@
  * a sender stopping its layers, is test/e2e/frozen-layer.test.ts.
  */
 import t from 'tap';
-import { RESTORE_AFTER_MS, frozen, newFrameWatch } from '../../client/src/media/frozen-layer.js';
+import { NEVER_STARTED_MS, RESTORE_AFTER_MS, frozen, newFrameWatch } from '../../client/src/media/frozen-layer.js';
 import { SfuVideoDemand } from '../../client/src/media/sfu-video-demand.js';
 import { FakePeer } from '../helpers/fake-peer.js';
 import { startServer } from '../helpers/server.js';
@@ -55,14 +55,20 @@ t.test('a frozen video gets the lowest layer, then the fitting one again', async
   t.ok(Date.now() - stoppedAt >= RESTORE_AFTER_MS, 'only after the lower layer had its time');
 });
 
-t.test('what is not a freeze', async (t) => {
+t.test('what is a freeze and what is not', async (t) => {
   const watch = newFrameWatch(0);
   t.notOk(frozen(watch, 10, 0), 'the first count starts the watch');
-  t.notOk(frozen(watch, 10, 2000), 'no frame yet since the watch started (waiting for a keyframe): not frozen');
-  t.notOk(frozen(watch, 11, 2050), 'frames rise');
-  t.notOk(frozen(watch, 11, 2350), 'a 300 ms pause (5 fps lowest temporal layer, a retransmission): not frozen');
-  t.ok(frozen(watch, 11, 2460), 'no frame for 400 ms while flowing: frozen');
-  t.notOk(frozen(watch, 11, 3500), 'counted once: not again until frames flow again');
-  t.notOk(frozen(watch, 12, 3550));
-  t.ok(frozen(watch, 12, 4000), 'flowing again, then stopped again: a new freeze');
+  t.notOk(frozen(watch, 10, NEVER_STARTED_MS - 100), 'no frame yet, a normal start (keyframe request and answer): not frozen');
+  t.notOk(frozen(watch, 11, NEVER_STARTED_MS - 50), 'frames rise');
+  t.notOk(frozen(watch, 11, NEVER_STARTED_MS + 250), 'a 300 ms pause (5 fps lowest temporal layer, a retransmission): not frozen');
+  t.ok(frozen(watch, 11, NEVER_STARTED_MS + 350), 'no frame for 400 ms while flowing: frozen');
+  t.notOk(frozen(watch, 11, NEVER_STARTED_MS + 3000), 'reported once: not again until frames flow again');
+  t.notOk(frozen(watch, 12, NEVER_STARTED_MS + 3050));
+  t.ok(frozen(watch, 12, NEVER_STARTED_MS + 3450), 'flowing again, then stopped again: a new freeze');
+
+  const dark = newFrameWatch(0);
+  t.notOk(frozen(dark, 0, 0));
+  t.notOk(frozen(dark, 0, NEVER_STARTED_MS - 1), 'nothing decoded yet, within a normal start');
+  t.ok(frozen(dark, 0, NEVER_STARTED_MS), `nothing decoded for ${NEVER_STARTED_MS} ms: it never started`);
+  t.notOk(frozen(dark, 0, NEVER_STARTED_MS * 3), 'reported once');
 });

@@ -21,30 +21,47 @@ export const FROZEN_AFTER_MS = 400;
  */
 export const RESTORE_AFTER_MS = 3000;
 
+/**
+ * A video that should play and has decoded no frame at all for this long is treated the same way: seen
+ * in the P2P switch bench, a resumed SFU stream whose sender (bandwidth-limited under load) sent only its
+ * lowest layer stayed black for 4 s, mediasoup waiting on the upper layers it had before the pause.
+ * Longer than a normal start (keyframe request and answer) on a loaded machine.
+ */
+export const NEVER_STARTED_MS = 1000;
+
 /** The decoded-frame history of one video, as the watch keeps it. */
 export interface FrameWatch {
   count: number | null;
   /** When `count` last rose. */
   roseAt: number;
-  /** Frames have risen since the watch started (a video waiting for its first keyframe is not frozen). */
+  /** When the watch started. */
+  startedAt: number;
+  /** Frames have risen since the watch started (or since the last freeze). */
   flowing: boolean;
+  /** A freeze was already reported for this watch and nothing has flowed since. */
+  reported: boolean;
 }
 
 export function newFrameWatch(now: number): FrameWatch {
-  return { count: null, roseAt: now, flowing: false };
+  return { count: null, roseAt: now, startedAt: now, flowing: false, reported: false };
 }
 
-/** Takes a new decoded-frame count; true when the video has frozen (and restarts the watch then). */
+/** Takes a new decoded-frame count; true once when the video has frozen or never started. */
 export function frozen(watch: FrameWatch, count: number, now: number): boolean {
   if (watch.count === null || count !== watch.count) {
-    if (watch.count !== null && count > watch.count) watch.flowing = true;
+    if (watch.count !== null && count > watch.count) {
+      watch.flowing = true;
+      watch.reported = false;
+    }
     watch.count = count;
     watch.roseAt = now;
     return false;
   }
-  if (!watch.flowing || now - watch.roseAt < FROZEN_AFTER_MS) return false;
-  // Counted once: the next freeze is measured from here (after a step down, the lower layer's keyframe).
-  watch.roseAt = now;
+  if (watch.reported) return false;
+  const stuck = watch.flowing ? now - watch.roseAt >= FROZEN_AFTER_MS : now - watch.startedAt >= NEVER_STARTED_MS;
+  if (!stuck) return false;
+  // Reported once: the next one needs frames to flow again first.
   watch.flowing = false;
+  watch.reported = true;
   return true;
 }
