@@ -29,8 +29,8 @@ t.test('a real freeze stays a freeze: one frame after a long wait is one frame',
   t.same(after.times, [1400], 'a 400 ms gap');
 });
 
-t.test('a presentation time after the callback is clamped; without metadata the callback time counts', async (t) => {
-  t.same(presentedSince(undefined, 1000, metadata(1, 1003)).times, [1000]);
+t.test('a presentation time after the callback time stands (a busy main thread runs callbacks late); without metadata the callback time counts', async (t) => {
+  t.same(presentedSince(undefined, 1000, metadata(1, 1060)).times, [1060]);
   const plain = presentedSince(undefined, 500);
   t.same(plain.times, [500]);
   t.same(presentedSince(plain.last, 550).times, [550]);

@@ -31,8 +31,9 @@ export interface Presented {
  */
 export function presentedSince(previous: Presented | undefined, now: number, metadata?: Partial<VideoFrameCallbackMetadata>): { times: number[]; last: Presented } {
   const count = metadata?.presentedFrames;
-  // Presented before the callback runs; never after it (clocks of other processes may disagree slightly).
-  const at = Math.min(metadata?.presentationTime ?? now, now);
+  // Not clamped to `now`: under a busy main thread the callback's time is the frame's begin time,
+  // which can be older than presentations the compositor made meanwhile (traced: up to 130 ms).
+  const at = metadata?.presentationTime ?? now;
   if (count === undefined) return { times: [now], last: { count: previous ? previous.count + 1 : 1, at: now } };
   const last = { count, at };
   const skipped = previous ? count - previous.count - 1 : 0;
