@@ -58,7 +58,7 @@ t.test('a frozen video gets the lowest layer, then the fitting one again', async
 t.test('what is a freeze and what is not', async (t) => {
   const watch = newFrameWatch(0);
   t.notOk(frozen(watch, 10, 0), 'the first count starts the watch');
-  t.notOk(frozen(watch, 10, NEVER_STARTED_MS - 100), 'no frame yet, a normal start (keyframe request and answer): not frozen');
+  t.notOk(frozen(watch, 10, NEVER_STARTED_MS - 100), 'no frame yet, a normal start: not frozen');
   t.notOk(frozen(watch, 11, NEVER_STARTED_MS - 50), 'frames rise');
   t.notOk(frozen(watch, 11, NEVER_STARTED_MS + 250), 'a 300 ms pause (5 fps lowest temporal layer, a retransmission): not frozen');
   t.ok(frozen(watch, 11, NEVER_STARTED_MS + 350), 'no frame for 400 ms while flowing: frozen');

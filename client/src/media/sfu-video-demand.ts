@@ -20,8 +20,8 @@ const DEBOUNCE_MS = 250;
 const UNSHOWN_GRACE_MS = 2000;
 /** The bandwidth estimate ramps up for a few seconds after a start or a layer switch; don't cry wolf. */
 const LIMITED_AFTER_MS = 4000;
-/** How often the decoded frames of a video that should be playing are read, to see it freeze. */
-const FREEZE_CHECK_MS = 200;
+/** How often the decoded frames of a video that should be playing are read, to see it freeze (each read is a getStats: kept rare, it competes with the picture on a starved machine). */
+const FREEZE_CHECK_MS = 500;
 
 interface Tracked {
   consumer: Consumer;
