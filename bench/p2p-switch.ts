@@ -73,7 +73,7 @@ await runBenchmark('p2p-switch', async (harness) => {
         : '';
     return from >= 0
       ? `the worst P2P -> SFU gap (${fmt(worst)} ms) started ${fmt(from)} ms after the tile's swap, on the SFU picture${layerStopped}`
-      : `the worst P2P -> SFU gap (${fmt(worst)} ms) started ${fmt(-from)} ms before the tile's swap, on the P2P picture while the SFU path starts up${layerStopped}`;
+      : `the worst P2P -> SFU gap (${fmt(worst)} ms) started ${fmt(-from)} ms before the tile's swap, on the P2P picture while the SFU path starts up (a stall of the P2P stream itself while both paths run)`;
   }
   function outsideSwap(trial: SwitchSamples): string {
     const flags = [...trial.toSfuAtSwap, ...trial.toP2PAtSwap];
