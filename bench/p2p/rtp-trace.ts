@@ -180,9 +180,9 @@ export async function profileMainThread(page: Page): Promise<() => Promise<strin
       }
       return names.join(' < ');
     };
-    const runs: { at: number; ms: number; stack: string }[] = [];
+    const runs: { at: number; ms: number; id: number }[] = [];
     let clock = 0;
-    let run: { at: number; ms: number; id: number } | null = null;
+    let run: (typeof runs)[number] | null = null;
     profile.samples.forEach((id, index) => {
       clock += profile.timeDeltas[index] ?? 0;
       const name = byId.get(id)?.callFrame.functionName;
@@ -193,10 +193,10 @@ export async function profileMainThread(page: Page): Promise<() => Promise<strin
       if (run && run.id === id) run.ms += (profile.timeDeltas[index + 1] ?? 0) / 1000;
       else {
         run = { at: startedAt + clock / 1000, ms: (profile.timeDeltas[index + 1] ?? 0) / 1000, id };
-        runs.push(run as unknown as { at: number; ms: number; stack: string });
+        runs.push(run);
       }
     });
-    const longest = (runs as unknown as { at: number; ms: number; id: number }[])
+    const longest = runs
       .sort((a, b) => b.ms - a.ms)
       .slice(0, 8)
       .map((r) => `  run ${r.ms.toFixed(1)} ms at ${Math.round(r.at)}: ${stackOf(r.id)}`);

@@ -6,17 +6,11 @@
  */
 import t from 'tap';
 import { REQUEST_TIMEOUT_MS } from '../../protocol/limits.js';
-import { FakePeer } from '../helpers/fake-peer.js';
-import { startServer } from '../helpers/server.js';
+import { startFakePair } from '../helpers/fake-pair.js';
 import { waitFor } from '../helpers/wait.js';
 
 t.test('an unanswered newConsumer is offered again, and the slow client then receives the track', async (t) => {
-  const server = await startServer();
-  t.teardown(() => server.close());
-  const alice = await FakePeer.join(server.wsUrl, 'slow', 'Alice');
-  t.teardown(() => alice.close());
-  const bob = await FakePeer.join(server.wsUrl, 'slow', 'Bob');
-  t.teardown(() => bob.close());
+  const { server, alice, bob } = await startFakePair(t, 'slow');
   bob.ignoreNewConsumers = 1;
   await alice.produce('mic');
 
@@ -38,12 +32,7 @@ t.test('an unanswered newConsumer is offered again, and the slow client then rec
 });
 
 t.test('no offer again once the producer is gone', async (t) => {
-  const server = await startServer();
-  t.teardown(() => server.close());
-  const alice = await FakePeer.join(server.wsUrl, 'gone', 'Alice');
-  t.teardown(() => alice.close());
-  const bob = await FakePeer.join(server.wsUrl, 'gone', 'Bob');
-  t.teardown(() => bob.close());
+  const { alice, bob } = await startFakePair(t, 'gone');
   bob.ignoreNewConsumers = 1;
   const mic = await alice.produce('mic');
   await waitFor(() => bob.notifications.consumerClosed.length === 1, {

@@ -9,21 +9,13 @@
 import t from 'tap';
 import { NEVER_STARTED_MS, RESTORE_AFTER_MS, frozen, newFrameWatch } from '../../client/src/media/frozen-layer.js';
 import { SfuVideoDemand } from '../../client/src/media/sfu-video-demand.js';
-import { FakePeer } from '../helpers/fake-peer.js';
-import { startServer } from '../helpers/server.js';
+import { bobReceivesAliceCamera, startFakePair } from '../helpers/fake-pair.js';
 import { waitFor } from '../helpers/wait.js';
 
 t.test('a frozen video gets the lowest layer, then the fitting one again', async (t) => {
-  const server = await startServer();
-  t.teardown(() => server.close());
-  const alice = await FakePeer.join(server.wsUrl, 'frozen', 'Alice');
-  t.teardown(() => alice.close());
-  const bob = await FakePeer.join(server.wsUrl, 'frozen', 'Bob');
-  t.teardown(() => bob.close());
-  await alice.produce('camera');
-  await waitFor(() => bob.consumersFrom(alice.peerId).length === 1, { message: "Bob to consume Alice's camera" });
-  const { consumer } = bob.consumersFrom(alice.peerId)[0]!;
-  const onServer = () => server.app.rooms.rooms.get('frozen')?.peers.get(bob.peerId)?.consumers.get(consumer.id);
+  const pair = await startFakePair(t, 'frozen');
+  const { bob } = pair;
+  const { consumer, onServer } = await bobReceivesAliceCamera(pair, 'frozen');
 
   let decoded = 0;
   let flowing = true;

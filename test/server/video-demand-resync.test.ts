@@ -6,21 +6,13 @@
  */
 import t from 'tap';
 import { SfuVideoDemand } from '../../client/src/media/sfu-video-demand.js';
-import { FakePeer } from '../helpers/fake-peer.js';
-import { startServer } from '../helpers/server.js';
+import { bobReceivesAliceCamera, startFakePair } from '../helpers/fake-pair.js';
 import { waitFor } from '../helpers/wait.js';
 
 t.test('resync puts the server back in line with what the client asked for', async (t) => {
-  const server = await startServer();
-  t.teardown(() => server.close());
-  const alice = await FakePeer.join(server.wsUrl, 'demand', 'Alice');
-  t.teardown(() => alice.close());
-  const bob = await FakePeer.join(server.wsUrl, 'demand', 'Bob');
-  t.teardown(() => bob.close());
-  await alice.produce('camera');
-  await waitFor(() => bob.consumersFrom(alice.peerId).length === 1, { message: "Bob to consume Alice's camera" });
-  const { consumer } = bob.consumersFrom(alice.peerId)[0]!;
-  const onServer = () => server.app.rooms.rooms.get('demand')?.peers.get(bob.peerId)?.consumers.get(consumer.id);
+  const pair = await startFakePair(t, 'demand');
+  const { bob } = pair;
+  const { consumer, onServer } = await bobReceivesAliceCamera(pair, 'demand');
   await waitFor(() => onServer()?.paused === false, { message: 'the consumer resumed after Bob answered' });
 
   const demand = new SfuVideoDemand(bob.signal, () => undefined, async () => 0);

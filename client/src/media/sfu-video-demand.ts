@@ -182,33 +182,29 @@ export class SfuVideoDemand {
     this.#checking = true;
     const now = Date.now();
     try {
-      await this.#checkEach(now);
+      await Promise.all(
+        [...this.#tracked.values()].map(async (entry) => {
+          // Not on the lowest layer already (null: mediasoup forwards nothing yet), nothing asked of it meanwhile.
+          const watched =
+            !entry.consumer.closed && !entry.paused && !entry.producerPaused && entry.layerCount > 1 && entry.currentLayer !== 0 && !entry.unfreezeTimer;
+          if (!watched) {
+            entry.frames = newFrameWatch(now);
+            return;
+          }
+          const count = await this.#decodedFrames(entry.consumer).catch(() => null);
+          if (count === null || this.#tracked.get(entry.consumer.id) !== entry || !frozen(entry.frames, count, now)) return;
+          console.info(`video ${entry.consumer.id} stopped on layer ${entry.currentLayer ?? 'none'}: asking for the lowest layer for ${RESTORE_AFTER_MS} ms`);
+          entry.unfreezeTimer = setTimeout(() => {
+            entry.unfreezeTimer = undefined;
+            if (this.#tracked.get(entry.consumer.id) === entry) this.#flush(entry);
+          }, RESTORE_AFTER_MS);
+          clearTimeout(entry.flushTimer);
+          this.#flush(entry);
+        }),
+      );
     } finally {
       this.#checking = false;
     }
-  }
-
-  async #checkEach(now: number): Promise<void> {
-    await Promise.all(
-      [...this.#tracked.values()].map(async (entry) => {
-        // Not on the lowest layer already (null: mediasoup forwards nothing yet), nothing asked of it meanwhile.
-        const watched =
-          !entry.consumer.closed && !entry.paused && !entry.producerPaused && entry.layerCount > 1 && entry.currentLayer !== 0 && !entry.unfreezeTimer;
-        if (!watched) {
-          entry.frames = newFrameWatch(now);
-          return;
-        }
-        const count = await this.#decodedFrames(entry.consumer).catch(() => null);
-        if (count === null || this.#tracked.get(entry.consumer.id) !== entry || !frozen(entry.frames, count, now)) return;
-        console.info(`video ${entry.consumer.id} stopped on layer ${entry.currentLayer ?? 'none'}: asking for the lowest layer for ${RESTORE_AFTER_MS} ms`);
-        entry.unfreezeTimer = setTimeout(() => {
-          entry.unfreezeTimer = undefined;
-          if (this.#tracked.get(entry.consumer.id) === entry) this.#flush(entry);
-        }, RESTORE_AFTER_MS);
-        clearTimeout(entry.flushTimer);
-        this.#flush(entry);
-      }),
-    );
   }
 
   #updateLimited(entry: Tracked): void {
